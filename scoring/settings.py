@@ -1,0 +1,59 @@
+"""Settings from the environment, obtained through a function so that tests can override them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_FILE = "scoring.db"
+
+
+class Settings(BaseSettings):
+    """设置 / settings. Each can be set by an environment variable ``SCORING_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore")
+
+    db: str | None = Field(
+        default=None,
+        description="Store URL (sqlite:///path or postgresql://...); default: ./scoring.db",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Local zone of naive timestamps")
+    rejects_dir: Path = Field(
+        default=Path("rejected"), description="Where rejected rows are written for HR to fix"
+    )
+    calendar_dir: Path | None = Field(
+        default=None, description="Folder of official calendar years (YYYY.json) to add"
+    )
+    user: str | None = Field(default=None, description="Who acts, for the audit log")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def db_url(explicit: str | None = None, settings: Settings | None = None) -> str:
+    """The store URL: ``--db``, else ``SCORING_DB``, else an embedded file in the current folder."""
+    if explicit:
+        return normalise_url(explicit)
+    configured = (settings or get_settings()).db
+    if configured:
+        return normalise_url(configured)
+    return f"sqlite:///{Path.cwd() / DEFAULT_DB_FILE}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths as well as SQLAlchemy URLs."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    return url
