@@ -1,0 +1,51 @@
+"""Shared fixtures: every store test runs against SQLite and a throwaway PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scoring.settings import get_settings
+from scoring.store import Store, open_store
+from tests.pg import PgServer, find_bin_dir
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's environment or writes into the working folder."""
+    for name in ("SCORING_DB", "SCORING_TIMEZONE", "SCORING_REJECTS_DIR", "SCORING_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCORING_REJECTS_DIR", str(tmp_path / "rejected"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    if find_bin_dir() is None:
+        # The only allowed skip: a machine without PostgreSQL binaries. CI installs them.
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found; .ci/run installs them")
+    server = PgServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store of each kind: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.create_database()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An opened fresh store of each kind, closed after the test."""
+    with open_store(store_url) as opened:
+        yield opened
