@@ -177,8 +177,147 @@ audit_log = Table(
 ENTITY_TABLES: dict[str, Table] = {e.name: _entity_table(e) for e in ENTITIES}
 LOCK_NAMES = ("import", "period")
 
+
+# -- plans and periods (CONTRACT.md "Periods") ----------------------------------------------
+
+#: Every version of every plan, with its text, so that a closed period can always name (and
+#: recompute with) the exact plan it was closed with.
+plans = Table(
+    "plans",
+    metadata,
+    Column("plan_id", String(100), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("effective_from", String(10), nullable=False),
+    Column("checksum", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("stored_at", BigInteger, nullable=False),
+    Column("stored_by", Text, nullable=False),
+    Column("activated_at", BigInteger, nullable=True),
+    Column("activated_by", Text, nullable=True),
+    PrimaryKeyConstraint("plan_id", "version"),
+)
+
+#: One row per period that has been computed or closed. ``status`` is open or closed; a closed
+#: row never changes again.
+periods = Table(
+    "periods",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("plan_id", String(100), nullable=True),
+    Column("plan_version", String(40), nullable=True),
+    Column("plan_checksum", String(64), nullable=True),
+    Column("computed_at", BigInteger, nullable=True),
+    Column("closed_at", BigInteger, nullable=True),
+    Column("closed_by", Text, nullable=True),
+    Column("about", Text, nullable=True),
+    Column("ranking", Text, nullable=True),
+)
+
+#: The lines a closed period paid, frozen at close (same columns as result.LINES_SCHEMA).
+period_lines = Table(
+    "period_lines",
+    metadata,
+    Column("period", String(7), nullable=False),
+    Column("line_no", BigInteger, nullable=False),
+    Column("installer_id", String(200), nullable=False),
+    Column("rule_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("source_id", Text, nullable=True),
+    Column("job_id", Text, nullable=True),
+    Column("corrects_period", String(7), nullable=True),
+    Column("explanation_zh", Text, nullable=True),
+    Column("explanation_en", Text, nullable=True),
+    PrimaryKeyConstraint("period", "line_no"),
+    Index("ix_period_lines_period_installer_id", "period", "installer_id"),
+)
+
+#: The statements of a closed period, frozen at close (result.STATEMENTS_SCHEMA).
+period_statements = Table(
+    "period_statements",
+    metadata,
+    Column("period", String(7), nullable=False),
+    Column("installer_id", String(200), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("team_id", Text, nullable=True),
+    Column("team_name", Text, nullable=True),
+    Column("dealer_id", Text, nullable=True),
+    Column("employment", String(20), nullable=True),
+    Column("surveys", BigInteger, nullable=False),
+    Column("rating_num", BigInteger, nullable=True),
+    Column("rating_den", BigInteger, nullable=True),
+    Column("rating", String(20), nullable=True),
+    Column("grade", String(20), nullable=False),
+    Column("bonus_fen", BigInteger, nullable=False),
+    Column("deduction_before_cap_fen", BigInteger, nullable=False),
+    Column("deduction_waived_by_cap_fen", BigInteger, nullable=False),
+    Column("deduction_fen", BigInteger, nullable=False),
+    Column("grievance_allowance_fen", BigInteger, nullable=False),
+    Column("prior_period_adjustment_fen", BigInteger, nullable=False),
+    Column("manual_adjustment_fen", BigInteger, nullable=False),
+    Column("net_fen", BigInteger, nullable=False),
+    PrimaryKeyConstraint("period", "installer_id"),
+)
+
+#: Manual adjustments HR adds to an open period (signed fen, with author and reason).
+manual_adjustments = Table(
+    "manual_adjustments",
+    metadata,
+    Column("adjustment_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("installer_id", String(200), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("dispute_id", Integer, nullable=True),
+    Index("ix_manual_adjustments_period", "period"),
+)
+
+#: Disputes an installer raises against a line, or the survey or complaint behind it.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("dispute_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("installer_id", String(200), nullable=False),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("respond_by", BigInteger, nullable=False),
+    Column("resolved_at", BigInteger, nullable=True),
+    Column("resolved_by", Text, nullable=True),
+    Column("resolution", Text, nullable=True),
+    Column("amount_fen", BigInteger, nullable=True),
+    Index("ix_disputes_installer_id", "installer_id"),
+)
+
+#: Every step of a dispute, in order.
+dispute_events = Table(
+    "dispute_events",
+    metadata,
+    Column("dispute_id", Integer, nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+    PrimaryKeyConstraint("dispute_id", "step"),
+)
+
 __all__ = [
     "BOOKKEEPING",
+    "dispute_events",
+    "disputes",
+    "manual_adjustments",
+    "period_lines",
+    "period_statements",
+    "periods",
+    "plans",
     "ENTITY_TABLES",
     "LOCK_NAMES",
     "audit_log",
