@@ -15,7 +15,13 @@ from tests.pg import PgServer, find_bin_dir
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's environment or writes into the working folder."""
-    for name in ("SCORING_DB", "SCORING_TIMEZONE", "SCORING_REJECTS_DIR", "SCORING_USER"):
+    for name in (
+        "SCORING_DB",
+        "SCORING_TIMEZONE",
+        "SCORING_REJECTS_DIR",
+        "SCORING_USER",
+        "SCORING_CALENDAR_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SCORING_REJECTS_DIR", str(tmp_path / "rejected"))
     get_settings.cache_clear()
