@@ -30,9 +30,11 @@ def parse_yuan(text: str) -> int:
     cleaned = cleaned.strip()
     if not cleaned:
         raise MoneyError("金额为空 / empty amount")
+    if any(ch in cleaned for ch in "eE"):  # 1e3 is not how anyone writes money
+        raise MoneyError(f"不是金额 / not an amount: {text!r}")
     try:
         value = Decimal(cleaned)
-    except InvalidOperation as exc:
+    except (InvalidOperation, ArithmeticError) as exc:
         raise MoneyError(f"不是金额 / not an amount: {text!r}") from exc
     if not value.is_finite():
         raise MoneyError(f"不是金额 / not an amount: {text!r}")

@@ -1,0 +1,64 @@
+"""Read one input file into a :class:`Parsed`: the entry point of the ingest stage.
+
+read (source.py) → map headers (headers.py) → convert and check (validate.py) → Parsed.
+Pure apart from reading the one file; the store calls it and writes what it accepts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from scoring.entities import Entity, entity_for_name
+from scoring.ingest.headers import map_headers
+from scoring.ingest.model import Parsed
+from scoring.ingest.problems import to_problems
+from scoring.ingest.source import read_table
+from scoring.ingest.validate import validate
+
+#: The suffix ``write_rejects`` puts in the name of a rejects file (``jobs.rejected.csv``).
+REJECTED_SUFFIX = ".rejected"
+
+
+def detect_entity(path: Path) -> Entity | None:
+    """The entity a file is for, from its name: ``surveys.csv``, ``满意度回访问卷.xlsx``, and the
+    rejects file written for it (``surveys.rejected.csv``), so a fixed file re-imports as is."""
+    stem = path.stem
+    if stem.lower().endswith(REJECTED_SUFFIX):
+        stem = stem[: -len(REJECTED_SUFFIX)]
+    return entity_for_name(stem)
+
+
+def read_file(path: Path, entity: Entity, *, zone: ZoneInfo, sheet: str | None = None) -> Parsed:
+    """Read, type and validate ``path`` as rows of ``entity``.
+
+    Valid rows come back typed in ``frame``; rows with any problem come back in ``rejected`` as
+    written, and ``problems`` lists every problem with its file, sheet, row, column and value.
+    A missing required column (or two columns for one field) is one problem with no row and
+    rejects every row of the file. Raises :class:`~scoring.errors.InputError` when the file
+    cannot be read at all (missing, not CSV/XLSX, empty, no header, unknown sheet).
+    """
+    table = read_table(path, sheet=sheet)
+    names = [c for c in table.frame.columns if c != "_row"]
+    layout = map_headers(list(table.headers), names, entity)
+    if layout.ignored:
+        kept = [i for i, name in enumerate(names) if name not in layout.ignored]
+        table = type(table)(
+            table.source,
+            table.sheet,
+            tuple(table.headers[i] for i in kept),
+            table.frame.drop(list(layout.ignored)),
+        )
+    checked = validate(table, layout, entity, zone)
+    return Parsed(
+        entity=entity,
+        source=table.source,
+        sheet=table.sheet,
+        frame=checked.frame,
+        job_installers=checked.job_installers,
+        rejected=checked.rejected,
+        problems=to_problems(checked.problems, source=table.source, sheet=table.sheet),
+        columns=layout.columns,
+        headers=table.headers,
+        raw=table.frame,
+    )

@@ -1,0 +1,258 @@
+"""Read a CSV or XLSX file into text: the header row as written and every data row as strings.
+
+Everything is read as text first, and validated uniformly later, so that a CSV cell and an Excel
+cell with the same meaning give the same value. Excel cells typed as numbers or dates are turned
+into their canonical text by calamine: the integer-valued float ``5.0`` is ``"5"``, the id
+``1001`` is ``"1001"``, a date is ``"2025-10-12 00:00:00"`` and a datetime
+``"2025-10-12 14:30:15.123"``.
+
+Row numbers are those the user sees: the header is row 1. For CSV a row is a record, so a
+quoted cell spanning lines counts as one row (as in a spreadsheet). Rows whose cells are all
+empty are kept here and dropped by the validation pass, which trims the cells anyway.
+
+Unreadable files are user errors and raise :class:`~scoring.errors.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from scoring.errors import InputError
+from scoring.ingest.model import ROW
+
+CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_CHUNK = 1 << 24  # bytes per step when checking that a file is valid UTF-8
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A file as text: ``headers`` as written, ``frame`` with one String column per header.
+
+    The columns of ``frame`` are the headers made unique (see :func:`unique_names`), in file
+    order, followed by ``_row`` (Int64).
+    """
+
+    source: str
+    sheet: str | None
+    headers: tuple[str, ...]
+    frame: pl.DataFrame
+
+
+def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
+    """Read ``path`` (CSV or XLSX, by its suffix) as text."""
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
+        raise InputError(
+            f"不支持的文件类型 {name},仅支持 CSV 与 XLSX / "
+            f"unsupported file type {name}: only CSV and XLSX are read"
+        )
+    if not path.is_file():
+        raise InputError(f"找不到文件 {name} / file not found: {path}")
+    if path.stat().st_size == 0:
+        raise InputError(f"文件 {name} 为空 / file {name} is empty")
+    if suffix in CSV_SUFFIXES:
+        if sheet is not None:
+            raise InputError(
+                f"CSV 文件 {name} 没有工作表 {sheet!r} / CSV file {name} has no sheets"
+            )
+        headers, frame = _read_csv(path)
+        return TextTable(name, None, headers, frame)
+    sheet_name, headers, frame = _read_xlsx(path, sheet)
+    return TextTable(name, sheet_name, headers, frame)
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    """Column names for a header row: as written, a repeat gets `` (2)``, a blank its position.
+
+    Polars needs unique names; the header row as written is kept beside the frame.
+    """
+    seen: set[str] = set()
+    names: list[str] = []
+    for position, header in enumerate(headers, start=1):
+        base = header if header.strip() else f"(列{position} / column {position})"
+        candidate, count = base, 1
+        while candidate in seen or candidate == ROW:
+            count += 1
+            candidate = f"{base} ({count})"
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame]:
+    name = path.name
+    if _is_utf8(path):
+        source: Path | bytes = path
+        text_head = _head_text(path, "utf-8-sig")
+    else:
+        # Not UTF-8: Excel on Chinese Windows saves CSV as GB18030 (GBK). Decode it all at once;
+        # such files come from a desktop and are small compared with system exports.
+        try:
+            decoded = path.read_bytes().decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"文件 {name} 既不是 UTF-8 也不是 GB18030 编码 / "
+                f"file {name} is neither UTF-8 nor GB18030 text"
+            ) from exc
+        source = decoded.encode("utf-8")
+        text_head = decoded[:65536]
+    header = _first_record(text_head)
+    if header is None or not any(cell.strip() for cell in header):
+        raise InputError(f"文件 {name} 第 1 行应为表头 / file {name} has no header in row 1")
+    names = unique_names(header)
+    try:
+        frame = pl.read_csv(
+            source,
+            has_header=False,
+            skip_rows=0,
+            infer_schema=False,
+            new_columns=names,
+            raise_if_empty=True,
+            row_index_name=ROW,
+            row_index_offset=1,
+        )
+    except pl.exceptions.ComputeError as exc:
+        raise _csv_error(name, source, len(header), exc) from exc
+    except pl.exceptions.NoDataError as exc:
+        raise InputError(f"文件 {name} 为空 / file {name} is empty") from exc
+    if frame.width - 1 != len(names):
+        raise _csv_error(name, source, len(header), None)
+    # Row 1 is the header as polars read it; data rows are 2, 3, ...
+    frame = frame.slice(1).select([*names, pl.col(ROW).cast(pl.Int64)])
+    return tuple(header), frame
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8, checked in chunks so memory stays small."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _head_text(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        return handle.read(65536)
+
+
+def _first_record(text: str) -> list[str] | None:
+    """The header row as the csv module reads it (keeps duplicates and blanks as written)."""
+    if not text or text.startswith(("\n", "\r")):
+        return None
+    try:
+        return next(csv.reader(io.StringIO(text)))
+    except (StopIteration, csv.Error):
+        return None
+
+
+def _csv_error(name: str, source: Path | bytes, width: int, exc: Exception | None) -> InputError:
+    """Turn a CSV read failure into one clear message, locating a row that is too long."""
+    row = _first_long_row(source, width)
+    if row is not None:
+        return InputError(
+            f"文件 {name} 第 {row} 行的单元格多于表头的 {width} 列 / "
+            f"file {name}, row {row} has more cells than the {width} header columns"
+        )
+    detail = f": {exc}" if exc is not None else ""
+    return InputError(f"无法读取 CSV 文件 {name} / cannot read CSV file {name}{detail}")
+
+
+def _first_long_row(source: Path | bytes, width: int) -> int | None:
+    for row, record in enumerate(_records(source), start=1):
+        if len(record) > width:
+            return row
+    return None
+
+
+def _records(source: Path | bytes) -> Iterator[list[str]]:
+    if isinstance(source, bytes):
+        yield from csv.reader(io.StringIO(source.decode("utf-8")))
+        return
+    with source.open("r", encoding="utf-8-sig", newline="") as handle:
+        yield from csv.reader(handle)
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.DataFrame]:
+    name = path.name
+    try:
+        reader = fastexcel.read_excel(path)
+    except fastexcel.FastExcelError as exc:
+        raise InputError(
+            f"无法读取 XLSX 文件 {name} / cannot read XLSX file {name}: {_first_line(exc)}"
+        ) from exc
+    sheets = list(reader.sheet_names)
+    if sheet is None:
+        if not sheets:
+            raise InputError(f"文件 {name} 没有工作表 / file {name} has no sheets")
+        sheet = sheets[0]
+    elif sheet not in sheets:
+        listed = ", ".join(sheets)
+        raise InputError(
+            f"文件 {name} 中没有工作表 {sheet!r},现有:{listed} / "
+            f"file {name} has no sheet {sheet!r}; sheets: {listed}"
+        )
+    try:
+        # header_row=None with skip_rows=0 keeps leading empty rows, so index + 1 is the row
+        # number Excel shows; dtypes="string" gives the canonical text of typed cells.
+        loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
+        grid = loaded.to_polars()
+    except fastexcel.FastExcelError as exc:
+        raise InputError(
+            f"无法读取 XLSX 文件 {name} 的工作表 {sheet!r} / "
+            f"cannot read sheet {sheet!r} of {name}: {_first_line(exc)}"
+        ) from exc
+    if grid.width == 0 or grid.height == 0:
+        raise InputError(
+            f"文件 {name} 的工作表 {sheet!r} 为空 / sheet {sheet!r} of {name} is empty"
+        )
+    grid = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    cells = [c for c in grid.columns if c != ROW]
+    filled = grid.filter(_any_filled(cells))
+    if filled.height == 0:
+        raise InputError(
+            f"文件 {name} 的工作表 {sheet!r} 为空 / sheet {sheet!r} of {name} is empty"
+        )
+    # The first filled row is the header; rows above it are empty, so numbering stays Excel's.
+    header_row = filled.row(0, named=True)
+    header = [(header_row[c] or "") for c in cells]
+    names = unique_names(header)
+    frame = grid.filter(pl.col(ROW) > header_row[ROW]).select(
+        [*(pl.col(c).alias(n) for c, n in zip(cells, names, strict=True)), ROW]
+    )
+    return sheet, tuple(header), frame
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def _any_filled(columns: list[str]) -> pl.Expr:
+    if not columns:
+        return pl.lit(False)
+    return pl.any_horizontal(
+        [pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in columns]
+    )
