@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+
 import polars as pl
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from scoring.store import Store, open_store
 from scoring.store.schema import metadata
@@ -12,7 +19,7 @@ from scoring.store.schema import metadata
 
 def test_migrations_build_exactly_the_schema(store: Store) -> None:
     assert store.schema_is_current()
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
 
@@ -26,3 +33,65 @@ def test_opening_twice_is_idempotent(store: Store) -> None:
 def test_bulk_read_gives_typed_columns(store: Store) -> None:
     frame = store.read_frame("SELECT name, held_at FROM store_locks ORDER BY name")
     assert frame.schema == pl.Schema({"name": pl.String, "held_at": pl.Int64})
+
+
+def test_sqlite_libraries_never_overlap_in_one_thread(tmp_path: Path) -> None:
+    """ADBC's SQLite and Python's sqlite3 are two libraries: overlapping them corrupts a file."""
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store, store.begin():
+        with pytest.raises(RuntimeError, match="must not overlap"):
+            store.read_frame("SELECT 1 AS one")
+
+
+def test_alternating_libraries_keep_the_file_sound(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as store:
+        for i in range(20):
+            with store.adbc() as conn, contextlib.closing(conn.cursor()) as cur:
+                cur.execute(f"INSERT INTO audit_log (at, actor, action) VALUES ({i}, 'a', 'x')")
+                conn.commit()
+            with store.begin() as conn:
+                conn.execute(
+                    text(f"INSERT INTO audit_log (at, actor, action) VALUES ({i}, 'b', 'y')")
+                )
+            assert store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item() == 2 * (i + 1)
+    with sqlite3.connect(tmp_path / "s.db") as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_threads_of_both_libraries_take_turns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    errors: list[BaseException] = []
+    with open_store(url) as store:
+
+        def adbc_writer() -> None:
+            try:
+                for i in range(30):
+                    with store.adbc() as conn, contextlib.closing(conn.cursor()) as cur:
+                        cur.execute(
+                            f"INSERT INTO audit_log (at, actor, action) VALUES ({i}, 'a', 'x')"
+                        )
+                        conn.commit()
+            except BaseException as exc:  # pragma: no cover - asserted below
+                errors.append(exc)
+
+        def sqlalchemy_writer() -> None:
+            try:
+                for i in range(30):
+                    with store.begin() as conn:
+                        conn.execute(
+                            text(
+                                f"INSERT INTO audit_log (at, actor, action) VALUES ({i}, 'b', 'y')"
+                            )
+                        )
+            except BaseException as exc:  # pragma: no cover - asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=f) for f in (adbc_writer, sqlalchemy_writer) * 2]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item() == 120
+    with sqlite3.connect(tmp_path / "s.db") as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -27,8 +27,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from scoring.errors import StoreError
+from scoring.store.gate import gate_for
 from scoring.store.schema import store_locks
 
 BUSY_TIMEOUT_MS = 60_000
@@ -75,7 +77,7 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent; safe with several processes)."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             if self.dialect == "postgresql":
                 # One migrator at a time across processes; released at commit.
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
@@ -85,21 +87,37 @@ class Store:
 
     def schema_is_current(self) -> bool:
         head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
         return current == head
 
     # -- connections ------------------------------------------------------------------------
 
+    def _gate(self, kind: str) -> contextlib.AbstractContextManager[None]:
+        """See scoring/store/gate.py: SQLite's two libraries never overlap in one process."""
+        if not self.is_sqlite:
+            return contextlib.nullcontext()
+        return gate_for(self.engine.url.database or ":memory:").hold(kind)
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A SQLAlchemy connection (no transaction begun yet)."""
+        with self._gate("sqlalchemy"), self.engine.connect() as conn:
+            yield conn
+
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
         """A SQLAlchemy transaction: committed on success, rolled back on any error."""
-        with self.engine.begin() as conn:
+        with self._gate("sqlalchemy"), self.engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager
     def adbc(self) -> Iterator[Any]:
         """An ADBC DB-API connection in a transaction; the caller commits."""
+        with self._gate("adbc"):
+            yield from self._adbc()
+
+    def _adbc(self) -> Iterator[Any]:
         conn = _adbc_connect(self.url)
         try:
             if self.is_sqlite:
@@ -167,9 +185,12 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         folder = Path(parsed.database).parent
         if not folder.exists():
             raise StoreError(f"数据库目录不存在 / folder of the store does not exist: {folder}")
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
+        # No idle pooled connections: see gate.py for why a closed one must really be closed.
+        engine = create_engine(url, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
     store = Store(url=url, engine=engine)
     if migrate:
         try:

@@ -86,7 +86,8 @@ class BatchOutcome:
         return sum(int(getattr(f, what)) for f in self.files)
 
 
-def _ingest(cursor: Any, table: str, frame: pl.DataFrame, *, temporary: bool = False) -> None:
+def ingest_frame(cursor: Any, table: str, frame: pl.DataFrame, *, temporary: bool = False) -> None:
+    """Append ``frame`` to ``table`` (or replace a temporary table) inside the transaction."""
     arrow = frame.to_arrow()
     # Arrow's large/view string types are not understood by every ADBC driver.
     arrow = arrow.cast(
@@ -170,7 +171,7 @@ def apply_batch(store: Store, files: Sequence[FileWrite], *, actor: str) -> Batc
             },
             schema_overrides={"batch_id": pl.Int32, "files": pl.Int32},
         )
-        _ingest(cur, "import_batches", batch)
+        ingest_frame(cur, "import_batches", batch)
         files_frame = pl.DataFrame(
             [
                 {
@@ -192,8 +193,8 @@ def apply_batch(store: Store, files: Sequence[FileWrite], *, actor: str) -> Batc
             schema_overrides={"batch_id": pl.Int32, "position": pl.Int32, "sheet": pl.String},
         )
         if len(files_frame):
-            _ingest(cur, "import_files", files_frame)
-        _ingest(cur, "audit_log", _audit_row(actor, "import", f"batch {batch_id}", outcome))
+            ingest_frame(cur, "import_files", files_frame)
+        ingest_frame(cur, "audit_log", _audit_row(actor, "import", f"batch {batch_id}", outcome))
         conn.commit()
     return outcome
 
@@ -222,7 +223,7 @@ def _apply_file(cur: Any, fw: FileWrite, batch_id: int, position: int, at: int) 
     out = FileOutcome(path=fw.path, entity=entity.name, rows=fw.rows, rejects_path=fw.rejects_path)
     incoming = fw.frame.select(list(entity.schema.names()))
     if len(incoming):
-        _ingest(cur, "stage_ids", incoming.select(pl.col(key).cast(pl.String)), temporary=True)
+        ingest_frame(cur, "stage_ids", incoming.select(pl.col(key).cast(pl.String)), temporary=True)
         columns = ", ".join(f"t.{f.column}" for f in entity.fields)
         existing = from_store(
             entity,
@@ -236,8 +237,8 @@ def _apply_file(cur: Any, fw: FileWrite, batch_id: int, position: int, at: int) 
             entity, incoming, existing
         )
         if len(old):
-            _ingest(cur, "record_history", _history_rows(entity, old, batch_id, at))
-            _ingest(cur, "stage_ids", old.select(pl.col(key).cast(pl.String)), temporary=True)
+            ingest_frame(cur, "record_history", _history_rows(entity, old, batch_id, at))
+            ingest_frame(cur, "stage_ids", old.select(pl.col(key).cast(pl.String)), temporary=True)
             cur.execute(f"DELETE FROM {entity.name} WHERE {key} IN (SELECT {key} FROM stage_ids)")
             if entity is JOBS:
                 cur.execute(
@@ -248,13 +249,13 @@ def _apply_file(cur: Any, fw: FileWrite, batch_id: int, position: int, at: int) 
                 pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"),
                 pl.lit(at, dtype=pl.Int64).alias("changed_at"),
             )
-            _ingest(cur, entity.name, stored)
+            ingest_frame(cur, entity.name, stored)
             if entity is JOBS and fw.job_installers is not None:
                 shares = fw.job_installers.join(write.select(key), on=key, how="semi")
-                _ingest(cur, "job_installers", shares.select(JOB_INSTALLERS_SCHEMA.names()))
+                ingest_frame(cur, "job_installers", shares.select(JOB_INSTALLERS_SCHEMA.names()))
     out.rejected = fw.rejected.height
     if fw.problems:
-        _ingest(cur, "rejected_problems", _problem_rows(fw.problems, batch_id, position))
+        ingest_frame(cur, "rejected_problems", _problem_rows(fw.problems, batch_id, position))
     if fw.rejected.height:
         data_cols = [c for c in fw.rejected.columns if c != "_row"]
         rows = fw.rejected.select(
@@ -265,7 +266,7 @@ def _apply_file(cur: Any, fw: FileWrite, batch_id: int, position: int, at: int) 
             .struct.json_encode()
             .alias("data"),
         )
-        _ingest(cur, "rejected_rows", rows)
+        ingest_frame(cur, "rejected_rows", rows)
     return out
 
 
