@@ -14,6 +14,7 @@ one file-level problem naming the column, so that HR adds it to the rejects file
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -125,6 +126,8 @@ def import_paths(
             if ref not in known:
                 known[ref] = load_ids(store, BY_NAME[ref])
         parsed = check_references(parsed, known)
+        # The text of the accepted rows is no longer needed; a national month is gigabytes.
+        parsed = dataclasses.replace(parsed, raw=None)
         ids = parsed.frame.get_column(ent.id_column)
         known[ent.name] = pl.concat([known[ent.name], ids]).unique() if ent.name in known else ids
         parsed_files.append((path, parsed))

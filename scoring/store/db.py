@@ -122,8 +122,10 @@ class Store:
         try:
             if self.is_sqlite:
                 with contextlib.closing(conn.cursor()) as cur:
-                    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                    cur.fetchall()
+                    # Per connection, and allowed inside the transaction ADBC has begun.
+                    for pragma in (f"busy_timeout={BUSY_TIMEOUT_MS}", "cache_size=-262144"):
+                        cur.execute(f"PRAGMA {pragma}")
+                        cur.fetchall()
             yield conn
         except BaseException:
             with contextlib.suppress(Exception):

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from scoring.errors import PeriodError, PlanError
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
-from scoring.store.db import Store, now_us, take_lock
+from scoring.store.db import Store, now_us, take_lock, take_lock_sa
 from scoring.store.records import ingest_frame
 from scoring.store.schema import (
     audit_log,
@@ -53,6 +53,7 @@ def store_plan(
     actor: str,
 ) -> bool:
     """Keep a plan version; True when it was new. A version's text never changes once stored."""
+    take_lock_sa(conn, "period")  # two first closes must not both store the shipped plan
     existing = conn.execute(
         select(plans.c.checksum).where(plans.c.plan_id == plan_id, plans.c.version == version)
     ).first()

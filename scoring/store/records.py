@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,8 @@ from scoring.errors import Problem
 from scoring.store.db import Store, now_us, take_lock
 from scoring.store.frames import from_store, to_store
 from scoring.store.schema import record_history
+
+log = logging.getLogger(__name__)
 
 
 def load_entity(store: Store, entity: Entity) -> pl.DataFrame:
@@ -131,6 +135,26 @@ def _classify(
     return new_or_changed, replaced_old, n_new, len(replaced_old), n_unchanged
 
 
+def _existing(cur: Any, entity: Entity, incoming: pl.DataFrame) -> pl.DataFrame:
+    """The stored versions of the incoming ids (none at all when the table is empty)."""
+    key = entity.id_column
+    cur.execute(f"SELECT 1 FROM {entity.name} LIMIT 1")
+    if cur.fetchone() is None:
+        return from_store(entity, to_store(entity, incoming.head(0))).with_columns(
+            pl.lit(None, dtype=pl.Int32).alias("batch_id")
+        )
+    ingest_frame(cur, "stage_ids", incoming.select(pl.col(key).cast(pl.String)), temporary=True)
+    columns = ", ".join(f"t.{f.column}" for f in entity.fields)
+    return from_store(
+        entity,
+        _fetch(
+            cur,
+            f"SELECT {columns}, t.extra, t.batch_id FROM {entity.name} t "
+            f"JOIN stage_ids s ON t.{key} = s.{key}",
+        ),
+    )
+
+
 def _history_rows(entity: Entity, old: pl.DataFrame, batch_id: int, at: int) -> pl.DataFrame:
     """Old versions as JSON text, in store representation (exact, readable)."""
     stored = to_store(entity, old.drop("batch_id"))
@@ -217,42 +241,53 @@ def _audit_row(actor: str, action: str, target: str, outcome: BatchOutcome) -> p
     )
 
 
+@contextlib.contextmanager
+def _timed(what: str, entity: Entity) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    log.info("import %s: %s %.2f s", entity.name, what, time.perf_counter() - started)
+
+
 def _apply_file(cur: Any, fw: FileWrite, batch_id: int, position: int, at: int) -> FileOutcome:
     entity = fw.entity
     key = entity.id_column
     out = FileOutcome(path=fw.path, entity=entity.name, rows=fw.rows, rejects_path=fw.rejects_path)
     incoming = fw.frame.select(list(entity.schema.names()))
     if len(incoming):
-        ingest_frame(cur, "stage_ids", incoming.select(pl.col(key).cast(pl.String)), temporary=True)
-        columns = ", ".join(f"t.{f.column}" for f in entity.fields)
-        existing = from_store(
-            entity,
-            _fetch(
-                cur,
-                f"SELECT {columns}, t.extra, t.batch_id FROM {entity.name} t "
-                f"JOIN stage_ids s ON t.{key} = s.{key}",
-            ),
-        )
-        write, old, out.accepted, out.replaced, out.unchanged = _classify(
-            entity, incoming, existing
-        )
-        if len(old):
-            ingest_frame(cur, "record_history", _history_rows(entity, old, batch_id, at))
-            ingest_frame(cur, "stage_ids", old.select(pl.col(key).cast(pl.String)), temporary=True)
-            cur.execute(f"DELETE FROM {entity.name} WHERE {key} IN (SELECT {key} FROM stage_ids)")
-            if entity is JOBS:
-                cur.execute(
-                    "DELETE FROM job_installers WHERE job_id IN (SELECT job_id FROM stage_ids)"
-                )
-        if len(write):
-            stored = to_store(entity, write).with_columns(
-                pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"),
-                pl.lit(at, dtype=pl.Int64).alias("changed_at"),
+        with _timed("compare with stored", entity):
+            existing = _existing(cur, entity, incoming)
+            write, old, out.accepted, out.replaced, out.unchanged = _classify(
+                entity, incoming, existing
             )
-            ingest_frame(cur, entity.name, stored)
+        if len(old):
+            with _timed("history of replaced", entity):
+                ingest_frame(cur, "record_history", _history_rows(entity, old, batch_id, at))
+                ingest_frame(
+                    cur, "stage_ids", old.select(pl.col(key).cast(pl.String)), temporary=True
+                )
+                cur.execute(
+                    f"DELETE FROM {entity.name} WHERE {key} IN (SELECT {key} FROM stage_ids)"
+                )
+                if entity is JOBS:
+                    cur.execute(
+                        "DELETE FROM job_installers WHERE job_id IN (SELECT job_id FROM stage_ids)"
+                    )
+        if len(write):
+            with _timed(f"write {len(write)} rows", entity):
+                # In key order, so that the primary-key B-tree is appended to, not shuffled.
+                stored = to_store(entity, write.sort(key)).with_columns(
+                    pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"),
+                    pl.lit(at, dtype=pl.Int64).alias("changed_at"),
+                )
+                ingest_frame(cur, entity.name, stored)
             if entity is JOBS and fw.job_installers is not None:
-                shares = fw.job_installers.join(write.select(key), on=key, how="semi")
-                ingest_frame(cur, "job_installers", shares.select(JOB_INSTALLERS_SCHEMA.names()))
+                with _timed("write shares", entity):
+                    shares = fw.job_installers.join(write.select(key), on=key, how="semi").sort(
+                        "job_id", "installer_id"
+                    )
+                    ingest_frame(
+                        cur, "job_installers", shares.select(JOB_INSTALLERS_SCHEMA.names())
+                    )
     out.rejected = fw.rejected.height
     if fw.problems:
         ingest_frame(cur, "rejected_problems", _problem_rows(fw.problems, batch_id, position))

@@ -64,11 +64,9 @@ def _entity_table(entity: Entity) -> Table:
     columns.append(Column("extra", Text, nullable=True))
     columns.append(Column("batch_id", Integer, nullable=False))
     columns.append(Column("changed_at", BigInteger, nullable=False))
-    table = Table(entity.name, metadata, *columns)
-    for f in entity.fields[1:]:
-        if f.references and f.kind is not Kind.SHARES:
-            Index(f"ix_{entity.name}_{f.name}", table.c[f.column])
-    return table
+    # No secondary indexes: the engine reads whole tables in bulk, and each index made a
+    # national month's import several seconds slower (random-order B-tree inserts).
+    return Table(entity.name, metadata, *columns)
 
 
 import_batches = Table(
@@ -150,7 +148,6 @@ job_installers = Table(
     Column("share_num", BigInteger, nullable=False),
     Column("share_den", BigInteger, nullable=False),
     PrimaryKeyConstraint("job_id", "installer_id"),
-    Index("ix_job_installers_installer_id", "installer_id"),
 )
 
 #: Named locks taken by updating their row inside a write transaction: in SQLite the update takes

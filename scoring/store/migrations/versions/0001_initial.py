@@ -46,10 +46,6 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('complaint_id', name=op.f('pk_complaints'))
     )
-    with op.batch_alter_table('complaints', schema=None) as batch_op:
-        batch_op.create_index('ix_complaints_installer_id', ['installer_id'], unique=False)
-        batch_op.create_index('ix_complaints_job_id', ['job_id'], unique=False)
-
     op.create_table('dealers',
     sa.Column('dealer_id', sa.String(length=200), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
@@ -84,9 +80,6 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('installer_id', name=op.f('pk_installers'))
     )
-    with op.batch_alter_table('installers', schema=None) as batch_op:
-        batch_op.create_index('ix_installers_team_id', ['team_id'], unique=False)
-
     op.create_table('job_installers',
     sa.Column('job_id', sa.String(length=200), nullable=False),
     sa.Column('installer_id', sa.String(length=200), nullable=False),
@@ -94,9 +87,6 @@ def upgrade() -> None:
     sa.Column('share_den', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('job_id', 'installer_id', name=op.f('pk_job_installers'))
     )
-    with op.batch_alter_table('job_installers', schema=None) as batch_op:
-        batch_op.create_index('ix_job_installers_installer_id', ['installer_id'], unique=False)
-
     op.create_table('jobs',
     sa.Column('job_id', sa.String(length=200), nullable=False),
     sa.Column('installer_ids', sa.Text(), nullable=False),
@@ -156,9 +146,6 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('revisit_id', name=op.f('pk_revisits'))
     )
-    with op.batch_alter_table('revisits', schema=None) as batch_op:
-        batch_op.create_index('ix_revisits_job_id', ['job_id'], unique=False)
-
     op.create_table('store_locks',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('held_at', sa.BigInteger(), nullable=False),
@@ -181,9 +168,6 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('survey_id', name=op.f('pk_surveys'))
     )
-    with op.batch_alter_table('surveys', schema=None) as batch_op:
-        batch_op.create_index('ix_surveys_job_id', ['job_id'], unique=False)
-
     op.create_table('teams',
     sa.Column('team_id', sa.String(length=200), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
@@ -195,9 +179,6 @@ def upgrade() -> None:
     sa.Column('changed_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('team_id', name=op.f('pk_teams'))
     )
-    with op.batch_alter_table('teams', schema=None) as batch_op:
-        batch_op.create_index('ix_teams_dealer_id', ['dealer_id'], unique=False)
-
     op.create_table('import_files',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -221,18 +202,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('import_files')
-    with op.batch_alter_table('teams', schema=None) as batch_op:
-        batch_op.drop_index('ix_teams_dealer_id')
-
     op.drop_table('teams')
-    with op.batch_alter_table('surveys', schema=None) as batch_op:
-        batch_op.drop_index('ix_surveys_job_id')
-
     op.drop_table('surveys')
     op.drop_table('store_locks')
-    with op.batch_alter_table('revisits', schema=None) as batch_op:
-        batch_op.drop_index('ix_revisits_job_id')
-
     op.drop_table('revisits')
     op.drop_table('rejected_rows')
     with op.batch_alter_table('rejected_problems', schema=None) as batch_op:
@@ -244,20 +216,10 @@ def downgrade() -> None:
 
     op.drop_table('record_history')
     op.drop_table('jobs')
-    with op.batch_alter_table('job_installers', schema=None) as batch_op:
-        batch_op.drop_index('ix_job_installers_installer_id')
-
     op.drop_table('job_installers')
-    with op.batch_alter_table('installers', schema=None) as batch_op:
-        batch_op.drop_index('ix_installers_team_id')
-
     op.drop_table('installers')
     op.drop_table('import_batches')
     op.drop_table('dealers')
-    with op.batch_alter_table('complaints', schema=None) as batch_op:
-        batch_op.drop_index('ix_complaints_job_id')
-        batch_op.drop_index('ix_complaints_installer_id')
-
     op.drop_table('complaints')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_at')
