@@ -114,7 +114,7 @@ RESPONSIBILITIES = {
     "undetermined": "待定",
 }
 
-S, M, D, T, SC, B, E, I = (
+S, M, D, T, SC, B, E, N = (
     Kind.STRING,
     Kind.MONEY,
     Kind.DATE,
@@ -169,7 +169,7 @@ JOBS = Entity(
         Field("appointment_end", "预约结束", T, required=False),
         Field("arrived_at", "到达时间", T, required=False),
         Field("completed_at", "完工时间", T, required=False),
-        Field("promised_days", "承诺工作日", I, required=False),
+        Field("promised_days", "承诺工作日", N, required=False),
     ),
 )
 SURVEYS = Entity(

@@ -1,0 +1,399 @@
+"""The whole computation of a period, in one function that calls the stages in order.
+
+    counting → per-event rules → split → per-period rules → caps → statements → ranking
+
+Each stage is a pure function over LazyFrames (scoring.evaluate, scoring.caps, scoring.rating,
+scoring.ranking); they only build a query, and :func:`run` collects everything once at the end,
+so polars can share the work between the outputs. Each stage is timed in the log, and the final
+collect separately, since that is where the work happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import overload
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from scoring.caps import cap_lines
+from scoring.errors import CalendarError, InputError
+from scoring.evaluate import (
+    SOURCE_IDS,
+    CompiledSource,
+    Inputs,
+    Period,
+    attributed,
+    compile_sources,
+    counted_rows,
+    decode_extras,
+    event_lines,
+    installer_period,
+    measure_values,
+    period_events,
+    period_lines,
+    prepare,
+    ratings,
+    split_lines,
+    survey_status,
+)
+from scoring.ranking import rank_teams, team_surveys
+from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
+from scoring.rules.compile import Compiler, Env, Needs
+from scoring.rules.parser import parse
+from scoring.rules.scope import relation_scope
+from scoring.rules.spec import Plan
+from scoring.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+#: Input tables recorded in ``Result.about`` with their key columns (canonical row order).
+INPUT_KEYS: dict[str, tuple[str, ...]] = {
+    "dealers": ("dealer_id",),
+    "teams": ("team_id",),
+    "installers": ("installer_id",),
+    "jobs": ("job_id",),
+    "job_installers": ("job_id", "installer_id"),
+    "surveys": ("survey_id",),
+    "revisits": ("revisit_id",),
+    "complaints": ("complaint_id",),
+}
+_KIND_COLUMNS = {
+    "bonus": "bonus_fen",
+    "deduction": "deduction_before_cap_fen",
+    "cap": "deduction_waived_by_cap_fen",
+    "allowance": "grievance_allowance_fen",
+    "adjustment": "prior_period_adjustment_fen",
+    "manual": "manual_adjustment_fen",
+}
+
+
+@contextmanager
+def _stage(name: str, period: str) -> Iterator[None]:
+    started, cpu = time.perf_counter(), time.process_time()
+    yield
+    wall, used = time.perf_counter() - started, time.process_time() - cpu
+    log.info("%s %s: %.3f s (cpu %.3f s)", period, name, wall, used)
+
+
+def run(
+    period: str,
+    plan: Plan,
+    frames: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    calendar: WorkCalendar,
+    zone: ZoneInfo | None = None,
+    prior_lines: pl.DataFrame | None = None,
+) -> Result:
+    """Compute ``period`` (``YYYY-MM``) under ``plan`` from the normalised entity ``frames``.
+
+    ``frames``: dealers, teams, installers, jobs, job_installers, surveys, revisits, complaints
+    (scoring/entities.py schemas). ``prior_lines``: adjustment and manual lines already known
+    for this period (LINES_SCHEMA); they enter the statements beside the computed lines.
+    ``zone``: the local zone of periods and dates (default Asia/Shanghai, from the settings).
+    Raises ``CalendarError`` when a working-day deadline needs a year the calendar lacks, and
+    ``InputError`` when money cannot be split (a job without valid shares).
+    """
+    zone = zone or ZoneInfo("Asia/Shanghai")
+    month = Period.parse(period, zone)
+    env = Env(zone, calendar)
+    inputs = Inputs.of(frames)
+    shares = inputs.job_installers
+
+    # Each stage builds a lazy query over the previous stage's result. A result that feeds
+    # several later stages is collected once at the stage boundary ("materialised"): polars
+    # would otherwise compute it once per consumer, which costs more than it saves.
+    with _stage("counting", month.name):
+        status = _materialise(survey_status(plan, inputs))
+        events = period_events(plan, inputs, status, month)
+    with _stage("per-event rules", month.name):
+        compiled = compile_sources(plan, env, month)
+        prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
+        before_split = _materialise(event_lines(compiled, prepared, month))
+    with _stage("split", month.name):
+        split, counted, measures, figures = _materialise(
+            split_lines(before_split, shares),
+            counted_rows(events, shares, plan.rating.score),
+            _measures(plan, compiled, prepared, shares),
+            ranking_figures(plan, inputs, events, env),
+        )
+    with _stage("per-period rules", month.name):
+        rated = _materialise(ratings(plan, counted))
+        people = _materialise(
+            installer_period(plan, inputs, rated, measures if plan.measures else None, split)
+        )
+        per_period = _materialise(period_lines(plan, people, env, month))
+        rule_lines = pl.concat([split, per_period], how="vertical")
+    with _stage("caps", month.name):
+        capped = pl.concat([rule_lines, cap_lines(plan, people, rule_lines, env, month)])
+    with _stage("statements", month.name):
+        lines = _materialise(_with_prior(capped, prior_lines))
+        statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
+    with _stage("ranking", month.name):
+        ranking = rank_teams(
+            team_surveys(counted, inputs.installers),
+            inputs.teams,
+            inputs.dealers,
+            figures,
+            m=plan.ranking.m,
+            good_from=plan.ranking.good_from,
+            z=float(plan.ranking.z),
+        )
+    surveys = status.filter(month.contains("surveyed_at")).sort("surveyed_at", "survey_id")
+
+    outputs = [lines, statements, ranking, surveys.select(list(SURVEY_STATUS_SCHEMA))]
+    tables = [inputs.table(name) for name in INPUT_KEYS]
+    with _stage("collect", month.name):
+        collected = _collect(outputs + tables)
+    lines_df, statements_df, ranking_df, surveys_df = collected[:4]
+    with _stage("checksums", month.name):
+        about = _about(month, plan, zone, dict(zip(INPUT_KEYS, collected[4:], strict=True)))
+    return Result(
+        period=month.name,
+        lines=lines_df,
+        statements=statements_df,
+        ranking=ranking_df,
+        surveys=surveys_df,
+        about=about,
+    )
+
+
+def _measures(
+    plan: Plan,
+    compiled: Mapping[str, CompiledSource],
+    prepared: Mapping[str, pl.LazyFrame],
+    shares: pl.LazyFrame,
+) -> pl.LazyFrame:
+    found = measure_values(plan, compiled, prepared, shares)
+    return found if found is not None else pl.LazyFrame(schema={"installer_id": pl.String})
+
+
+@overload
+def _materialise(frame: pl.LazyFrame, /) -> pl.LazyFrame: ...
+
+
+@overload
+def _materialise(
+    first: pl.LazyFrame, second: pl.LazyFrame, /, *more: pl.LazyFrame
+) -> tuple[pl.LazyFrame, ...]: ...
+
+
+def _materialise(*frames: pl.LazyFrame) -> pl.LazyFrame | tuple[pl.LazyFrame, ...]:
+    """Collect stage results together and hand them on as lazy frames over the data."""
+    collected = tuple(frame.lazy() for frame in _collect(list(frames)))
+    return collected[0] if len(collected) == 1 else collected
+
+
+def _collect(frames: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """Collect every output at once; errors raised inside polars come out clean."""
+    try:
+        return list(pl.collect_all(frames))
+    except (CalendarError, InputError) as exc:
+        # polars appends the failing expression to a UDF's message: keep the user's part.
+        first = str(exc).split("\n\nThis error occurred", 1)[0].strip()
+        raise type(exc)(first, list(exc.problems)) from None
+
+
+def _with_prior(lines: pl.LazyFrame, prior: pl.DataFrame | None) -> pl.LazyFrame:
+    """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order."""
+    ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
+    parts = [ordered.select(list(LINES_SCHEMA))]
+    if prior is not None and prior.height:
+        parts.append(
+            prior.lazy().select([pl.col(name).cast(dtype) for name, dtype in LINES_SCHEMA.items()])
+        )
+    return pl.concat(parts, how="vertical")
+
+
+def build_statements(
+    period: Period,
+    lines: pl.LazyFrame,
+    rated: pl.LazyFrame,
+    inputs: Inputs,
+    unrated: str,
+) -> pl.LazyFrame:
+    """One row per installer with any line or any counted survey (STATEMENTS_SCHEMA).
+
+    Each money column is the sum of the installer's lines of one kind, so that
+    ``net = bonus - deduction + grievance_allowance + prior_period_adjustment +
+    manual_adjustment`` is exactly the sum of the installer's lines.
+    """
+    amount = pl.col("amount_fen")
+    # Deduction columns are amounts without sign (CONTRACT.md); every other kind keeps its sign.
+    sums = lines.group_by("installer_id").agg(
+        (amount.filter(pl.col("kind") == kind).sum() * (-1 if kind == "deduction" else 1))
+        .cast(pl.Int64)
+        .alias(column)
+        for kind, column in _KIND_COLUMNS.items()
+    )
+    rated_cols = rated.select(
+        "installer_id", "surveys", "rating_num", "rating_den", "rating", "grade"
+    )
+    people = pl.concat(
+        [lines.select("installer_id"), rated.select("installer_id")], how="vertical"
+    ).unique()
+    teams = inputs.teams.select("team_id", pl.col("name").alias("team_name"), "dealer_id")
+    installers = inputs.installers.select("installer_id", "name", "team_id", "employment")
+    money = list(_KIND_COLUMNS.values())
+    frame = (
+        people.join(installers, on="installer_id", how="left")
+        .join(teams, on="team_id", how="left")
+        .join(rated_cols, on="installer_id", how="left")
+        .join(sums, on="installer_id", how="left")
+        .with_columns(
+            pl.lit(period.name).alias("period"),
+            pl.col("surveys").fill_null(0).cast(pl.Int64),
+            pl.col("grade").fill_null(unrated),
+            pl.col(money).fill_null(0),
+        )
+        .with_columns(
+            (pl.col("deduction_before_cap_fen") - pl.col("deduction_waived_by_cap_fen")).alias(
+                "deduction_fen"
+            )
+        )
+        .with_columns(
+            (
+                pl.col("bonus_fen")
+                - pl.col("deduction_fen")
+                + pl.col("grievance_allowance_fen")
+                + pl.col("prior_period_adjustment_fen")
+                + pl.col("manual_adjustment_fen")
+            ).alias("net_fen")
+        )
+    )
+    return frame.select(
+        [pl.col(name).cast(dtype) for name, dtype in STATEMENTS_SCHEMA.items()]
+    ).sort("installer_id")
+
+
+def ranking_figures(
+    plan: Plan, inputs: Inputs, events: Mapping[str, pl.LazyFrame], env: Env
+) -> pl.LazyFrame:
+    """The side figures of the team ranking (REFERENCE_PLAN.md, "Team ranking").
+
+    Per team: jobs of its installers completed in the period (each job once per team),
+    complaints with the installer at fault resolved in the period and charged to the team, and
+    of its completed jobs those with a revisit that reached the customer within the window.
+    """
+    spec = plan.ranking
+    shares = inputs.job_installers
+    team_of = inputs.installers.select("installer_id", "team_id")
+    done = events["job"].select("job_id", "completed_at")
+    team_jobs = (
+        done.join(shares.select("job_id", "installer_id"), on="job_id", how="inner")
+        .join(team_of, on="installer_id", how="inner")
+        .select("team_id", "job_id")
+        .unique()
+    )
+    completed = team_jobs.group_by("team_id").agg(pl.len().cast(pl.Int64).alias("completed_jobs"))
+
+    needs = Needs()
+    scope = relation_scope("complaint").with_params(plan.parameters)
+    at_fault = Compiler(scope, env, needs, spec.at_fault).condition(parse(spec.at_fault))
+    complaints = decode_extras(events["complaint"], needs.extras).filter(at_fault)
+    charged = attributed(complaints, "charged_installer", shares, SOURCE_IDS["complaint"])
+    faults = (
+        charged.join(team_of, on="installer_id", how="inner")
+        .unique(subset=["team_id", "_event"])
+        .group_by("team_id")
+        .agg(pl.len().cast(pl.Int64).alias("complaints_at_fault"))
+    )
+
+    needs = Needs()
+    scope = relation_scope("revisit").with_params(plan.parameters)
+    text = spec.revisit_reached
+    reached = Compiler(scope, env, needs, text).condition(parse(text))
+    window = pl.duration(days=spec.revisit_within_days, time_unit="us")
+    revisits = decode_extras(inputs.revisits, needs.extras).filter(reached)
+    reached_jobs = (
+        revisits.select("job_id", "revisited_at")
+        .join(done, on="job_id", how="inner")
+        .filter(
+            (pl.col("revisited_at") >= pl.col("completed_at"))
+            & (pl.col("revisited_at") <= pl.col("completed_at") + window)
+        )
+        .select("job_id")
+        .unique()
+    )
+    revisit_counts = (
+        team_jobs.join(reached_jobs, on="job_id", how="semi")
+        .group_by("team_id")
+        .agg(pl.len().cast(pl.Int64).alias("revisit_reached_jobs"))
+    )
+    return completed.join(faults, on="team_id", how="full", coalesce=True).join(
+        revisit_counts, on="team_id", how="full", coalesce=True
+    )
+
+
+# -- about --------------------------------------------------------------------------------------
+
+
+def _column_bytes(series: pl.Series) -> list[bytes]:
+    """The values of a column as bytes whose layout we define (little-endian Int64, UTF-8)."""
+    nulls = series.is_null().to_numpy().astype("uint8").tobytes()
+    dtype = series.dtype
+    if dtype == pl.String:
+        text = series.fill_null("")
+        lengths = text.str.len_bytes().cast(pl.Int64).to_numpy().astype("<i8").tobytes()
+        joined = text.str.join("").item() if len(text) else ""
+        return [nulls, lengths, str(joined).encode("utf-8")]
+    if isinstance(dtype, pl.Datetime):
+        series = series.dt.cast_time_unit("us")
+    values = series.to_physical().cast(pl.Int64).fill_null(0).to_numpy().astype("<i8").tobytes()
+    return [nulls, values]
+
+
+def _type_name(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return f"datetime[us,{dtype.time_zone or ''}]"
+    if dtype == pl.String:
+        return "string"
+    if dtype == pl.Date:
+        return "date"
+    if dtype == pl.Boolean:
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    raise TypeError(f"no canonical form for {dtype}")
+
+
+def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
+    """sha256 of a canonical form: columns by name, rows by key, values as defined bytes.
+
+    Stable across processes and polars versions (unlike ``pl.hash``): it depends only on the
+    column names, their kind (text, integer, date, timestamp, boolean) and the values.
+    """
+    digest = hashlib.sha256()
+    present = [k for k in keys if k in frame.columns]
+    ordered = frame.sort(present or frame.columns, nulls_last=True) if frame.height else frame
+    digest.update(f"rows={frame.height}".encode())
+    for name in sorted(frame.columns):
+        series = ordered.get_column(name)
+        digest.update(f"|{name}:{_type_name(series.dtype)}|".encode())
+        for chunk in _column_bytes(series):
+            digest.update(len(chunk).to_bytes(8, "little"))
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _about(
+    month: Period, plan: Plan, zone: ZoneInfo, tables: Mapping[str, pl.DataFrame]
+) -> dict[str, object]:
+    return {
+        "period": month.name,
+        "plan_id": plan.id,
+        "plan_version": plan.version,
+        "plan_effective_from": plan.effective_from.isoformat(),
+        "plan_checksum": plan.checksum,
+        "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "zone": str(zone.key),
+        "inputs": {
+            name: {"rows": frame.height, "sha256": table_checksum(frame, INPUT_KEYS[name])}
+            for name, frame in tables.items()
+        },
+    }

@@ -1,0 +1,13 @@
+"""The plan language: a YAML plan validated by pydantic, conditions compiled to polars.
+
+- ``spec``: the plan format (pydantic models); ``yamlloc``: YAML with line and column;
+- ``lexer``/``parser``/``ast``: the condition language; ``typecheck``: names and types;
+- ``functions``: the closed table of operations; ``compile``: AST → polars expressions;
+- ``templates``/``vocab``: explanation templates; ``amounts``: fixed, table, derived amounts;
+- ``check``: ``check_plan``, ``load_plan``, ``standard_plan_path``; ``schema``: JSON schema.
+"""
+
+from scoring.rules.check import check_plan, load_plan, load_plan_text, standard_plan_path
+from scoring.rules.spec import Plan
+
+__all__ = ["Plan", "check_plan", "load_plan", "load_plan_text", "standard_plan_path"]

@@ -1,0 +1,361 @@
+"""The plan file format: pydantic models of everything REFERENCE_PLAN.md decides.
+
+A plan is data an operations manager edits; every number, threshold, window and condition of the
+reference plan lives here and nowhere in Python. Amounts are written in yuan as text or decimal
+(``"10.00"``, ``10``) and become integer fen; a float with more than two decimals is refused,
+never rounded. Ratios (thresholds, percentages, factors) are exact fractions.
+
+These models check the shape of a plan. What needs the whole plan (conditions against the
+fields of their source, rule references, template placeholders) is checked in
+:mod:`scoring.rules.check`, which maps every problem back to its line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    Tag,
+    WithJsonSchema,
+)
+
+from scoring.money import FEN_PER_YUAN, MoneyError, parse_yuan
+
+Kind = Literal["bonus", "deduction", "allowance"]
+Source = Literal["survey", "revisit", "complaint", "job"]
+#: How an event's amount reaches installers: ``shares`` splits it over the job's installers by
+#: their shares; ``charged_installer`` gives it whole to the event's ``installer_id`` when set,
+#: else splits it by shares.
+SplitMode = Literal["shares", "charged_installer"]
+#: What happens to deductions above a cap. Only ``waive`` today; ``carry_forward`` would add a
+#: value here and a stage in caps.py, without changing the plan format.
+AboveCap = Literal["waive"]
+
+_IDENT = r"^[a-z][a-z0-9_]*$"
+RuleId = Annotated[str, Field(pattern=_IDENT, max_length=64)]
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("需要数字 / a number is needed, not true/false")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"不是数字 / not a number: {value!r}") from None
+    else:
+        raise ValueError(f"需要数字 / a number is needed, not {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError(f"不是有限数 / not a finite number: {value!r}")
+    return number
+
+
+def to_fen(value: object) -> int:
+    """Yuan (text, int, Decimal, a float of at most two decimals) → integer fen, never negative."""
+    if isinstance(value, str):
+        try:
+            fen = parse_yuan(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from None
+    else:
+        number = _decimal(value)
+        scaled = number * FEN_PER_YUAN
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"金额最多两位小数 / at most two decimals: {value}")
+        fen = int(scaled)
+    if fen < 0:
+        raise ValueError(
+            "金额不能为负,扣款请用 kind: deduction / an amount is never negative; "
+            "use kind: deduction"
+        )
+    return fen
+
+
+def to_fraction(value: object) -> Fraction:
+    """A ratio written ``"4.60"``, ``4.6``, ``20`` or ``"1/2"`` → an exact fraction."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str) and "/" in value:
+        try:
+            return Fraction(value.replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"不是分数 / not a fraction: {value!r}") from None
+    return Fraction(_decimal(value))
+
+
+_NUMBER_TEXT = {
+    "anyOf": [{"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*$"}, {"type": "number"}]
+}
+
+#: Money in yuan, held as integer fen.
+Fen = Annotated[
+    int,
+    PlainValidator(to_fen),
+    PlainSerializer(lambda fen: f"{fen // 100}.{fen % 100:02d}", return_type=str),
+    WithJsonSchema({**_NUMBER_TEXT, "description": 'yuan, at most two decimals, e.g. "10.00"'}),
+]
+#: An exact ratio: ``"4.60"``, ``"1/2"``.
+Ratio = Annotated[
+    Fraction,
+    PlainValidator(to_fraction),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?(\s*/\s*\d+)?\s*$"},
+                {"type": "number"},
+            ],
+            "description": 'exact number, e.g. "4.60" or "1/2"',
+        }
+    ),
+]
+ParamScalar = bool | int | Decimal | str
+ParamValue = ParamScalar | list[ParamScalar]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors (a misspelt key must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class Texts(Strict):
+    """A text in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Counting(Strict):
+    """Which surveys count (REFERENCE_PLAN.md, "What counts")."""
+
+    survey_window_days: int = Field(
+        ge=0, description="a survey counts if completed_at <= surveyed_at <= completed_at + days"
+    )
+    one_survey_per_job: Literal["latest", "earliest"] = Field(
+        default="latest",
+        description="which in-window survey of a job counts (tie: greatest / smallest survey_id)",
+    )
+
+
+class SourceSpec(Strict):
+    """Which timestamp puts an event of a source into a period (local calendar month)."""
+
+    period_by: str
+
+
+class Sources(Strict):
+    survey: SourceSpec = SourceSpec(period_by="surveyed_at")
+    revisit: SourceSpec = SourceSpec(period_by="revisited_at")
+    complaint: SourceSpec = SourceSpec(period_by="resolved_at")
+    job: SourceSpec = SourceSpec(period_by="completed_at")
+
+    def of(self, source: str) -> SourceSpec:
+        spec: SourceSpec = getattr(self, source)
+        return spec
+
+
+class AmountEntry(Strict):
+    """One entry of an amount table that overrides the rule's kind (e.g. grade D deducts)."""
+
+    amount: Fen
+    kind: Kind | None = None
+
+
+def _entry_tag(value: Any) -> str:
+    return "entry" if isinstance(value, dict | AmountEntry) else "fixed"
+
+
+TableValue = Annotated[
+    Annotated[Fen, Tag("fixed")] | Annotated[AmountEntry, Tag("entry")],
+    Discriminator(_entry_tag),
+]
+
+
+class AmountTable(Strict):
+    """An amount looked up by the value of a field, e.g. ``by: severity``."""
+
+    by: str
+    table: dict[str, TableValue] = Field(min_length=1)
+    default: Fen | None = Field(default=None, description="amount for values not in the table")
+
+
+class DerivedAmount(Strict):
+    """The amounts of another rule times a factor, e.g. half of ``complaint_upheld``."""
+
+    of: RuleId
+    factor: Ratio
+
+
+def _amount_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "derived" if "of" in value else "table"
+    if isinstance(value, AmountTable):
+        return "table"
+    if isinstance(value, DerivedAmount):
+        return "derived"
+    return "fixed"
+
+
+Amount = Annotated[
+    Annotated[Fen, Tag("fixed")]
+    | Annotated[AmountTable, Tag("table")]
+    | Annotated[DerivedAmount, Tag("derived")],
+    Discriminator(_amount_tag),
+]
+
+
+class EventRule(Strict):
+    """A per-event rule: one line per matching event of its source, split to installers."""
+
+    id: RuleId
+    title: Texts | None = None
+    kind: Kind
+    source: Source
+    when: str = Field(default="true", description="condition over the event, see the docs")
+    amount: Amount
+    split: SplitMode = "shares"
+    explain: Texts
+
+
+class Grade(Strict):
+    grade: str = Field(min_length=1, max_length=16)
+    at_least: Ratio = Field(description="the rating reaches this (>=, exact)")
+
+
+class Rating(Strict):
+    """The Bayesian rating of each installer and its grade."""
+
+    score: Literal["overall", "attitude", "punctuality", "professionalism", "cleanliness"] = (
+        "overall"
+    )
+    m: int = Field(ge=0)
+    mu: Literal["period_mean"] = Field(
+        default="period_mean",
+        description="mean score of all counted surveys of all installers in the period, each once",
+    )
+    min_surveys: int = Field(ge=0, description="fewer counted surveys: unrated")
+    unrated: str = Field(default="unrated", min_length=1)
+    grades: list[Grade] = Field(min_length=1, description="best first")
+
+
+class Measure(Strict):
+    """A per-installer count over the period's events, for period rules (e.g. completed jobs)."""
+
+    count: Source
+    where: str = "true"
+    to: SplitMode = Field(
+        default="shares",
+        description="shares: every installer of the job; charged_installer: installer_id if set",
+    )
+
+
+class PeriodRule(Strict):
+    """A per-installer, per-period rule over the rating, the grade and the measures."""
+
+    id: RuleId
+    title: Texts | None = None
+    kind: Kind
+    when: str = "true"
+    amount: Amount
+    explain: Texts
+
+
+class StatutoryLimit(Strict):
+    """At most ``percent`` of the base monthly wage, and never below the local minimum wage."""
+
+    percent_of_base_wage: Ratio
+    keep_local_min_wage: bool = True
+
+
+class FixedLimit(Strict):
+    fixed: Fen
+
+
+def _limit_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "fixed" if "fixed" in value else "statutory"
+    return "fixed" if isinstance(value, FixedLimit) else "statutory"
+
+
+Limit = Annotated[
+    Annotated[StatutoryLimit, Tag("statutory")] | Annotated[FixedLimit, Tag("fixed")],
+    Discriminator(_limit_tag),
+]
+
+
+class Cap(Strict):
+    """A cap on an installer's deductions of a period; the first whose ``when`` holds applies."""
+
+    id: RuleId
+    title: Texts | None = None
+    when: str
+    limit: Limit
+    above_cap: AboveCap = "waive"
+    explain: Texts
+
+
+class Ranking(Strict):
+    """Team ranking per dealer (Bayesian average, Wilson tie-break) and its side figures."""
+
+    m: int = Field(ge=0)
+    good_from: int = Field(ge=1, le=5)
+    z: Ratio
+    at_fault: str = Field(description="condition over a complaint: the installer is at fault")
+    revisit_reached: str = Field(description="condition over a revisit that reached the customer")
+    revisit_within_days: int = Field(ge=0)
+
+
+class Plan(Strict):
+    """A whole incentive plan. Load it with :func:`scoring.rules.check.load_plan`."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+    version: int = Field(ge=1)
+    effective_from: dt.date
+    title: Texts
+    parameters: dict[str, ParamValue] = Field(default_factory=dict)
+    counting: Counting
+    sources: Sources = Sources()
+    rules: list[EventRule] = Field(default_factory=list)
+    rating: Rating
+    measures: dict[str, Measure] = Field(default_factory=dict)
+    period_rules: list[PeriodRule] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
+    ranking: Ranking
+
+    _checksum: str | None = PrivateAttr(default=None)
+    _path: str | None = PrivateAttr(default=None)
+
+    @property
+    def checksum(self) -> str | None:
+        """sha256 of the plan file's bytes, when loaded from a file."""
+        return self._checksum
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    def rules_by_id(self) -> dict[str, EventRule | PeriodRule]:
+        """Per-event and per-period rules by id (derived amounts refer to them)."""
+        found: dict[str, EventRule | PeriodRule] = {}
+        for rule in self.rules:
+            found[rule.id] = rule
+        for period_rule in self.period_rules:
+            found[period_rule.id] = period_rule
+        return found

@@ -1,0 +1,271 @@
+"""The whole chain: statements, prior lines, about, errors, and properties over random months."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from functools import cache
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from scoring.errors import CalendarError, InputError, PeriodError
+from scoring.pipeline import run, table_checksum
+from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA
+from scoring.rules.spec import Plan
+from tests.test_evaluate_builders import ZONE, World, calendar, plan_with, standard, statement
+
+
+def small_world() -> World:
+    world = World.basic()
+    world.job("J1", {"I1": "0.6", "I2": "0.4"})
+    world.survey("S1", "J1", overall=5)
+    world.job("J2", {"I3": "1"})
+    world.revisit("R1", "J2", issue_resolved=False)
+    return world
+
+
+def test_result_has_the_contract_shapes() -> None:
+    result = small_world().run()
+    assert result.period == "2025-10"
+    assert result.lines.schema == LINES_SCHEMA
+    assert result.statements.schema == STATEMENTS_SCHEMA
+    assert result.surveys.schema == SURVEY_STATUS_SCHEMA
+    assert result.ranking.height == 1
+    assert result.statements["installer_id"].to_list() == ["I1", "I2", "I3"]
+
+
+def test_lazy_and_eager_frames_give_the_same_result() -> None:
+    world = small_world()
+    eager = world.run()
+    lazy = run(
+        "2025-10",
+        standard(),
+        {k: v.lazy() for k, v in world.frames().items()},
+        calendar=calendar(),
+        zone=ZONE,
+    )
+    assert_frame_equal(eager.lines, lazy.lines)
+    assert_frame_equal(eager.statements, lazy.statements)
+
+
+def test_statements_list_installers_with_a_line_or_a_counted_survey() -> None:
+    world = World.basic()
+    world.job("J1", {"I1": "1"})
+    world.survey("S1", "J1", overall=4)  # counted, pays nothing
+    result = world.run()
+    assert result.lines.height == 0
+    assert result.statements["installer_id"].to_list() == ["I1"]
+    assert statement(result, "I1")["net_fen"] == 0
+
+
+def test_prior_lines_enter_the_statement_and_the_net() -> None:
+    prior = pl.DataFrame(
+        [
+            {
+                "period": "2025-10",
+                "installer_id": "I1",
+                "rule_id": "five_star",
+                "kind": "adjustment",
+                "amount_fen": -600,
+                "source": "survey",
+                "source_id": "S0",
+                "job_id": "J0",
+                "corrects_period": "2025-09",
+                "explanation_zh": "更正",
+                "explanation_en": "correction",
+            },
+            {
+                "period": "2025-10",
+                "installer_id": "I2",
+                "rule_id": "manual",
+                "kind": "manual",
+                "amount_fen": 1234,
+                "source": "manual",
+                "source_id": "M1",
+                "job_id": None,
+                "corrects_period": None,
+                "explanation_zh": "手工",
+                "explanation_en": "manual",
+            },
+        ],
+        schema=LINES_SCHEMA,
+    )
+    result = small_world().run(prior_lines=prior)
+    i1, i2 = statement(result, "I1"), statement(result, "I2")
+    assert i1["prior_period_adjustment_fen"] == -600
+    assert i1["net_fen"] == 600 - 600
+    assert i2["manual_adjustment_fen"] == 1234
+    assert i2["net_fen"] == 400 + 1234
+    assert result.lines.filter(pl.col("kind") == "adjustment")["corrects_period"].to_list() == [
+        "2025-09"
+    ]
+
+
+def test_about_records_the_plan_and_every_input() -> None:
+    result = small_world().run()
+    about = result.about
+    assert about["plan_id"] == "standard"
+    assert about["plan_version"] == 1
+    assert isinstance(about["plan_checksum"], str) and len(about["plan_checksum"]) == 64
+    inputs = about["inputs"]
+    assert isinstance(inputs, dict)
+    assert inputs["jobs"]["rows"] == 2
+    assert inputs["job_installers"]["rows"] == 3
+    assert set(inputs) == {
+        "dealers",
+        "teams",
+        "installers",
+        "jobs",
+        "job_installers",
+        "surveys",
+        "revisits",
+        "complaints",
+    }
+
+
+def test_input_checksums_ignore_row_order_and_see_every_value() -> None:
+    jobs = small_world().frames()["jobs"]
+    base = table_checksum(jobs, ("job_id",))
+    assert table_checksum(jobs.reverse(), ("job_id",)) == base
+    changed = jobs.with_columns(pl.col("promised_days").fill_null(0))
+    assert table_checksum(changed, ("job_id",)) != base
+
+
+def test_input_checksums_are_stable_across_processes() -> None:
+    code = (
+        "import polars as pl, datetime as dt;"
+        "from scoring.pipeline import table_checksum;"
+        "f = pl.DataFrame({'id': ['b', 'a'], 'n': [1, None], 'ok': [True, None],"
+        " 't': [dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None]});"
+        "print(table_checksum(f, ('id',)))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(outputs) == 1
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_know_is_an_error_naming_it() -> None:
+    world = World.basic()
+    world.job(
+        "J1", {"I1": "1"}, created="2099-01-02 09:00", completed="2099-01-10 10:00", promised_days=2
+    )
+    with pytest.raises(CalendarError, match="2099"):
+        world.run("2099-01")
+
+
+def test_money_on_a_job_without_shares_is_an_error_not_a_silent_drop() -> None:
+    world = World.basic()
+    world.job("J1", {"I1": "1"})
+    world.survey("S1", "J1")
+    frames = world.frames()
+    frames["job_installers"] = frames["job_installers"].clear()
+    with pytest.raises(InputError, match="J1"):
+        run("2025-10", standard(), frames, calendar=calendar(), zone=ZONE)
+
+
+def test_a_bad_period_is_refused() -> None:
+    with pytest.raises(PeriodError):
+        small_world().run("2025-13")
+
+
+# -- properties -------------------------------------------------------------------------------
+
+AMOUNTS = ("0.01", "0.07", "0.10", "10.00", "99.99", "1234.57")
+
+
+@cache
+def plan_paying(amount: str, caps: bool = True) -> Plan:
+    replacements = [('amount: "10.00"', f'amount: "{amount}"')]
+    if not caps:
+        replacements.append(('limit: {fixed: "1000.00"}', 'limit: {fixed: "1000000.00"}'))
+        replacements.append(('percent_of_base_wage: "20"', 'percent_of_base_wage: "100"'))
+        replacements.append(("keep_local_min_wage: true", "keep_local_min_wage: false"))
+    return plan_with(replacements)
+
+
+installers = st.sampled_from(["I1", "I2", "I3"])
+
+
+@st.composite
+def months(draw: st.DrawFn) -> World:
+    world = World.basic()
+    for n in range(draw(st.integers(1, 6))):
+        people = draw(st.lists(installers, min_size=1, max_size=3, unique=True))
+        weights = draw(st.lists(st.integers(1, 7), min_size=len(people), max_size=len(people)))
+        total = sum(weights)
+        world.job(f"J{n}", {p: f"{w}/{total}" for p, w in zip(people, weights, strict=True)})
+        for k in range(draw(st.integers(0, 2))):
+            world.survey(
+                f"S{n}_{k}", f"J{n}", at=f"2025-10-1{k + 1} 10:00", overall=draw(st.integers(1, 5))
+            )
+        for k in range(draw(st.integers(0, 3))):
+            world.complaint(
+                f"C{n}_{k}",
+                f"J{n}",
+                severity=draw(st.sampled_from(["minor", "major", "severe"])),
+                responsibility=draw(
+                    st.sampled_from(["installer", "shared", "customer_unreasonable", "product"])
+                ),
+                installer_id=draw(st.one_of(st.none(), st.sampled_from(people))),
+            )
+    return world
+
+
+PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(months(), st.sampled_from(AMOUNTS))
+def test_splits_add_up_exactly_to_the_event_amount(world: World, amount: str) -> None:
+    result = world.run(plan=plan_paying(amount))
+    five = result.lines.filter(pl.col("rule_id") == "five_star")
+    per_event = five.group_by("source_id").agg(pl.col("amount_fen").sum())
+    fen = int(amount.replace(".", ""))
+    assert per_event["amount_fen"].to_list() == [fen] * per_event.height
+    possible = {
+        "five_star": {fen},
+        "low_score": {3000},
+        "complaint_upheld": {5000, 15000, 30000},
+        "complaint_shared": {2500, 7500, 15000},
+        "grievance": {5000},
+    }
+    events = result.lines.filter(pl.col("source") != "period")
+    whole = events.group_by("rule_id", "source_id").agg(pl.col("amount_fen").sum().abs())
+    for rule_id, total in whole.select("rule_id", "amount_fen").iter_rows():
+        assert total in possible[rule_id], (rule_id, total)
+
+
+@PROPERTY
+@given(months(), st.sampled_from(AMOUNTS))
+def test_an_installers_lines_sum_to_its_net(world: World, amount: str) -> None:
+    result = world.run(plan=plan_paying(amount))
+    sums = result.lines.group_by("installer_id").agg(pl.col("amount_fen").sum().alias("lines"))
+    joined = result.statements.join(sums, on="installer_id", how="left").with_columns(
+        pl.col("lines").fill_null(0)
+    )
+    assert joined["net_fen"].to_list() == joined["lines"].to_list()
+    deduction = joined["deduction_before_cap_fen"] - joined["deduction_waived_by_cap_fen"]
+    assert (joined["deduction_fen"] == deduction).all()
+
+
+@PROPERTY
+@given(months(), st.sampled_from(AMOUNTS))
+def test_caps_never_touch_bonuses_or_allowances(world: World, amount: str) -> None:
+    capped = world.run(plan=plan_paying(amount)).statements
+    free = world.run(plan=plan_paying(amount, caps=False)).statements
+    assert capped["bonus_fen"].to_list() == free["bonus_fen"].to_list()
+    assert capped["grievance_allowance_fen"].to_list() == free["grievance_allowance_fen"].to_list()
+    assert (
+        capped["deduction_before_cap_fen"].to_list() == free["deduction_before_cap_fen"].to_list()
+    )
+    assert (capped["deduction_waived_by_cap_fen"] >= 0).all()
+    assert (capped["deduction_fen"] >= 0).all()
+    assert (capped["deduction_fen"] <= capped["deduction_before_cap_fen"]).all()
