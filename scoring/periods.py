@@ -1,0 +1,326 @@
+"""Periods: compute a draft, close and lock, corrections after close, manual adjustments,
+simulation, and the plan version in force.
+
+A period is open until HR closes it. Closing computes it with the plan version in force at its
+start, freezes its lines, statements and ranking with the plan's checksum and the checksums of
+the inputs, and never changes again. Anything learnt later that would change what a closed
+period pays is paid in the next open period as ``adjustment`` lines: per installer, rule and
+record, the signed difference between what the closed period would pay now (recomputed with
+its own plan version on today's data, caps included) and what was paid for it, each line naming
+the period it corrects (``corrects_period``) and the record behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from scoring import pipeline
+from scoring.errors import PeriodError, PlanError
+from scoring.money import format_fen
+from scoring.result import LINES_SCHEMA, Result
+from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
+from scoring.rules.spec import Plan
+from scoring.store import Store
+from scoring.store import periods as store_periods
+from scoring.store.periods import StoredPlan
+from scoring.store.records import load_all
+from scoring.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+Frames = Mapping[str, pl.DataFrame]
+_KEY = ["installer_id", "rule_id", "source", "source_id", "job_id"]
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    try:
+        year, month = (int(part) for part in period.split("-"))
+        dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}") from None
+    if len(period) != 7:
+        raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
+    return year, month
+
+
+def next_period(period: str) -> str:
+    year, month = parse_period(period)
+    return f"{year + month // 12}-{month % 12 + 1:02d}"
+
+
+def first_day(period: str) -> str:
+    parse_period(period)
+    return f"{period}-01"
+
+
+# -- plans ----------------------------------------------------------------------------------
+
+
+def _label(stored: StoredPlan) -> str:
+    return f"{stored.plan_id} v{stored.version}"
+
+
+def _plan_from_bytes(raw: bytes, source: str) -> Plan:
+    plan, problems = check_bytes(raw, source)
+    if plan is None:
+        raise PlanError(
+            f"方案有误 / the plan {source} is invalid ({len(problems)} problems)", problems
+        )
+    return plan
+
+
+def plan_from_stored(stored: StoredPlan) -> Plan:
+    return load_plan_text(stored.content, source=f"{stored.plan_id} v{stored.version}")
+
+
+def store_plan_file(store: Store, path: Path, *, actor: str, activate: bool) -> StoredPlan:
+    """Validate and keep a plan file as a version (and optionally put it in force)."""
+    raw = path.read_bytes()
+    plan = _plan_from_bytes(raw, str(path))
+    checksum = hashlib.sha256(raw).hexdigest()
+    with store.begin() as conn:
+        store_periods.store_plan(
+            conn,
+            plan_id=plan.id,
+            version=str(plan.version),
+            effective_from=plan.effective_from.isoformat(),
+            checksum=checksum,
+            content=raw.decode("utf-8-sig"),
+            actor=actor,
+        )
+        if activate:
+            store_periods.activate_plan(
+                conn, plan_id=plan.id, version=str(plan.version), actor=actor
+            )
+        return store_periods.get_plan(conn, plan.id, str(plan.version))
+
+
+def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> StoredPlan:
+    """The version in force at the start of ``period``; the shipped plan when none is active
+    (stored and activated on first use when ``persist``, else only read)."""
+    with store.begin() as conn:
+        found = store_periods.plan_in_force(conn, first_day(period))
+    if found is not None:
+        return found
+    with store.begin() as conn:
+        any_active = [p for p in store_periods.list_plans(conn) if p.activated_at is not None]
+    if any_active:
+        raise PlanError(
+            f"期间 {period} 开始时没有生效的方案 / no activated plan is in force on "
+            f"{first_day(period)}; activate one with `scoring plan activate FILE`"
+        )
+    if persist:
+        return store_plan_file(store, standard_plan_path(), actor=actor, activate=True)
+    raw = standard_plan_path().read_bytes()
+    plan = load_plan_text(raw.decode("utf-8-sig"), source=str(standard_plan_path()))
+    return StoredPlan(
+        plan_id=plan.id,
+        version=str(plan.version),
+        effective_from=plan.effective_from.isoformat(),
+        checksum=hashlib.sha256(raw).hexdigest(),
+        content=raw.decode("utf-8-sig"),
+        activated_at=None,
+    )
+
+
+# -- computing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What every computation of one store needs, loaded once."""
+
+    store: Store
+    frames: Frames
+    calendar: WorkCalendar
+    zone: ZoneInfo
+
+    @classmethod
+    def load(cls, store: Store, *, zone: ZoneInfo, calendar: WorkCalendar | None = None) -> Context:
+        return cls(store, load_all(store), calendar or WorkCalendar.load(), zone)
+
+
+def _status(store: Store, period: str) -> str:
+    with store.begin() as conn:
+        row = store_periods.get_period(conn, period)
+    return row.status if row is not None else "open"
+
+
+def _raw_lines(ctx: Context, period: str, plan: Plan) -> pl.DataFrame:
+    """The rule lines (caps included) a period pays on today's data, without adjustments."""
+    result = pipeline.run(period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone)
+    return result.lines.filter(~pl.col("kind").is_in(["adjustment", "manual"]))
+
+
+def correction_lines(ctx: Context, period: str) -> pl.DataFrame:
+    """Adjustment lines that ``period`` pays for closed periods whose next open period it is."""
+    with ctx.store.begin() as conn:
+        closed = store_periods.closed_periods(conn)
+    closed_names = {p.period for p in closed}
+    parts: list[pl.DataFrame] = []
+    for row in closed:
+        if row.period >= period or row.plan_id is None or row.plan_version is None:
+            continue
+        between = row.period
+        target = next_period(between)
+        while target in closed_names:
+            target = next_period(target)
+        if target != period:
+            continue  # its corrections go to an earlier open period
+        with ctx.store.begin() as conn:
+            stored = store_periods.get_plan(conn, row.plan_id, row.plan_version)
+        now = _raw_lines(ctx, row.period, plan_from_stored(stored))
+        paid = store_periods.paid_lines(ctx.store, row.period)
+        parts.append(_difference(period, row.period, now, paid))
+    if not parts:
+        return pl.DataFrame(schema=LINES_SCHEMA)
+    return pl.concat(parts, how="vertical")
+
+
+def _difference(period: str, corrected: str, now: pl.DataFrame, paid: pl.DataFrame) -> pl.DataFrame:
+    def sums(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        return frame.group_by(_KEY, maintain_order=True).agg(
+            pl.col("amount_fen").sum().alias(name),
+            pl.col("kind").first().alias(f"kind_{name}"),
+        )
+
+    joined = sums(now, "now").join(
+        sums(paid, "paid"), on=_KEY, how="full", coalesce=True, nulls_equal=True
+    )
+    diff = joined.with_columns(
+        pl.col("now").fill_null(0), pl.col("paid").fill_null(0)
+    ).with_columns((pl.col("now") - pl.col("paid")).alias("amount_fen"))
+    diff = diff.filter(pl.col("amount_fen") != 0).sort(_KEY, nulls_last=True)
+    rows = diff.to_dicts()
+    zh = [
+        f"更正{corrected}期「{r['rule_id']}」"
+        + (f"({r['source']} {r['source_id']})" if r["source_id"] else "")
+        + f":原付{format_fen(r['paid'])}元,应付{format_fen(r['now'])}元,"
+        f"差额{format_fen(r['amount_fen'])}元"
+        for r in rows
+    ]
+    en = [
+        f"correction of {corrected}, rule {r['rule_id']}"
+        + (f" ({r['source']} {r['source_id']})" if r["source_id"] else "")
+        + f": paid {format_fen(r['paid'])}, due {format_fen(r['now'])}, "
+        f"difference {format_fen(r['amount_fen'])} yuan"
+        for r in rows
+    ]
+    return diff.select(
+        pl.lit(period).alias("period"),
+        "installer_id",
+        "rule_id",
+        pl.lit("adjustment").alias("kind"),
+        pl.col("amount_fen").cast(pl.Int64),
+        "source",
+        "source_id",
+        "job_id",
+        pl.lit(corrected).alias("corrects_period"),
+        pl.Series("explanation_zh", zh, dtype=pl.String),
+        pl.Series("explanation_en", en, dtype=pl.String),
+    ).select([pl.col(n).cast(t) for n, t in LINES_SCHEMA.items()])
+
+
+def compute(
+    ctx: Context,
+    period: str,
+    *,
+    actor: str,
+    plan_path: Path | None = None,
+    record: bool = True,
+    persist_plan: bool = False,
+) -> tuple[Result, StoredPlan | None]:
+    """A draft of an open period: the plan in force (or ``plan_path``), corrections, manual
+    adjustments. Refuses a closed period (its frozen result is exported instead)."""
+    parse_period(period)
+    if _status(ctx.store, period) == "closed":
+        raise PeriodError(
+            f"期间 {period} 已关账,结果已锁定,请用 export 导出 / period {period} is closed and "
+            "locked; export it instead"
+        )
+    stored: StoredPlan | None
+    if plan_path is not None:
+        plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
+        stored = None
+    else:
+        stored = plan_for(ctx.store, period, actor=actor, persist=record or persist_plan)
+        plan = plan_from_stored(stored)
+    with ctx.store.begin() as conn:
+        manual = store_periods.manual_lines(conn, period)
+    prior = pl.concat([correction_lines(ctx, period), manual], how="vertical")
+    result = pipeline.run(
+        period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, prior_lines=prior
+    )
+    result.draft = True
+    result.about["status"] = "DRAFT"
+    if record:
+        with ctx.store.begin() as conn:
+            store_periods.record_compute(
+                conn, period, actor, _label(stored) if stored else str(plan_path)
+            )
+    return result, stored
+
+
+def close(ctx: Context, period: str, *, actor: str) -> Result:
+    """Compute with the plan in force and freeze the period, atomically and once."""
+    if _status(ctx.store, period) == "closed":
+        raise PeriodError(store_periods.already_closed(period))
+    result, stored = compute(ctx, period, actor=actor, record=False, persist_plan=True)
+    assert stored is not None
+    result.draft = False
+    store_periods.save_closed(ctx.store, result, actor=actor, plan=stored)
+    return store_periods.load_closed(ctx.store, period)
+
+
+def result_for_export(ctx: Context, period: str, *, actor: str) -> Result:
+    """The frozen result of a closed period, or a fresh draft of an open one."""
+    if _status(ctx.store, period) == "closed":
+        return store_periods.load_closed(ctx.store, period)
+    result, _ = compute(ctx, period, actor=actor, record=False)
+    return result
+
+
+@dataclass
+class Comparison:
+    per_installer: pl.DataFrame
+    total_now_fen: int
+    total_draft_fen: int
+
+
+def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Comparison:
+    """What ``plan_path`` would pay for ``period`` against what it pays now; changes nothing."""
+    current = result_for_export(ctx, period, actor=actor)
+    draft_plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
+    with ctx.store.begin() as conn:
+        manual = store_periods.manual_lines(conn, period)
+    closed = _status(ctx.store, period) == "closed"
+    prior = (
+        current.lines.filter(pl.col("kind").is_in(["adjustment", "manual"]))
+        if closed
+        else (pl.concat([correction_lines(ctx, period), manual], how="vertical"))
+    )
+    draft = pipeline.run(
+        period, draft_plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, prior_lines=prior
+    )
+    cols = ["installer_id", "bonus_fen", "deduction_fen", "grievance_allowance_fen", "net_fen"]
+    now = current.statements.select(cols)
+    new = draft.statements.select(cols)
+    joined = now.join(new, on="installer_id", how="full", coalesce=True, suffix="_draft")
+    money = [c for c in cols if c != "installer_id"]
+    joined = joined.with_columns(
+        [pl.col(c).fill_null(0) for c in money] + [pl.col(f"{c}_draft").fill_null(0) for c in money]
+    ).with_columns((pl.col("net_fen_draft") - pl.col("net_fen")).alias("change_fen"))
+    joined = joined.sort("installer_id")
+    return Comparison(
+        per_installer=joined,
+        total_now_fen=int(joined.get_column("net_fen").sum()),
+        total_draft_fen=int(joined.get_column("net_fen_draft").sum()),
+    )

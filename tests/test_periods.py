@@ -1,0 +1,223 @@
+"""Periods: close and lock, corrections after close, manual adjustments, plan versions."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+
+from scoring.errors import PeriodError
+from scoring.importer import import_paths
+from scoring.periods import Context, close, compute, result_for_export, simulate
+from scoring.rules.check import standard_plan_path
+from scoring.store import Store
+from scoring.store import periods as store_periods
+from tests import inputs
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def load(store: Store, folder: Path, files: dict[str, str] | None = None) -> None:
+    import_paths(
+        store,
+        [inputs.write(folder, files)],
+        actor="hr",
+        zone=ZONE,
+        rejects_dir=folder / "rejected",
+    )
+
+
+def ctx(store: Store) -> Context:
+    return Context.load(store, zone=ZONE)
+
+
+def by_rule(lines: pl.DataFrame, installer: str) -> dict[str, int]:
+    mine = lines.filter(pl.col("installer_id") == installer)
+    grouped = mine.group_by("rule_id").agg(pl.col("amount_fen").sum()).sort("rule_id")
+    return {r: int(a) for r, a in grouped.iter_rows()}
+
+
+def test_close_freezes_exactly_what_was_computed(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    draft, _ = compute(ctx(store), "2025-10", actor="hr")
+    closed = close(ctx(store), "2025-10", actor="hr")
+    assert closed.draft is False
+    assert closed.lines.equals(draft.lines)
+    assert closed.statements.equals(draft.statements)
+    assert closed.about["status"] == "CLOSED" and closed.about["closed_by"] == "hr"
+    assert (
+        closed.about["plan"]["id"] == "standard"
+        if isinstance(closed.about.get("plan"), dict)
+        else True
+    )
+    with store.begin() as conn:
+        row = store_periods.get_period(conn, "2025-10")
+    assert row is not None and row.status == "closed" and row.plan_id == "standard"
+
+
+def test_closing_a_closed_period_is_refused(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    with pytest.raises(PeriodError, match="already closed"):
+        close(ctx(store), "2025-10", actor="hr")
+    with pytest.raises(PeriodError, match="closed"):
+        compute(ctx(store), "2025-10", actor="hr")
+
+
+def test_a_closed_period_exports_the_same_for_ever(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    before = result_for_export(ctx(store), "2025-10", actor="hr")
+    changed = inputs.COMPLAINTS.replace("installer,2025", "customer_unreasonable,2025")
+    load(store, tmp_path / "fix", {"complaints": changed})
+    after = result_for_export(ctx(store), "2025-10", actor="hr")
+    assert after.lines.equals(before.lines)
+    assert after.statements.equals(before.statements)
+    assert after.about == before.about
+
+
+def test_a_verdict_changed_after_close_is_paid_next_period(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    changed = inputs.COMPLAINTS.replace("installer,2025", "customer_unreasonable,2025")
+    load(store, tmp_path / "fix", {"complaints": changed})
+    november, _ = compute(ctx(store), "2025-11", actor="hr")
+    adjustments = november.lines.filter(pl.col("kind") == "adjustment")
+    assert set(adjustments.get_column("corrects_period")) == {"2025-10"}
+    # I3 was charged 50.00 for the complaint and 30.00 for the 1-star survey; with the customer
+    # judged unreasonable both go, and the grievance allowance of 50.00 is due.
+    assert by_rule(adjustments, "I3") == {
+        "complaint_upheld": 5000,
+        "grievance": 5000,
+        "low_score": 3000,
+    }
+    upheld = adjustments.filter(pl.col("rule_id") == "complaint_upheld").row(0, named=True)
+    assert upheld["source"] == "complaint" and upheld["source_id"] == "C1"
+    statement = november.statements.filter(pl.col("installer_id") == "I3").row(0, named=True)
+    assert statement["prior_period_adjustment_fen"] == 13000
+    assert statement["net_fen"] == 13000
+
+
+def test_a_correction_can_take_money_back(store: Store, tmp_path: Path) -> None:
+    unreasonable = inputs.COMPLAINTS.replace("installer,2025", "customer_unreasonable,2025")
+    load(store, tmp_path / "in", {**inputs.ALL, "complaints": unreasonable})
+    close(ctx(store), "2025-10", actor="hr")
+    load(store, tmp_path / "fix", {"complaints": inputs.COMPLAINTS})
+    november, _ = compute(ctx(store), "2025-11", actor="hr")
+    adjustments = november.lines.filter(pl.col("kind") == "adjustment")
+    assert by_rule(adjustments, "I3") == {
+        "complaint_upheld": -5000,
+        "grievance": -5000,
+        "low_score": -3000,
+    }
+
+
+def test_corrections_of_several_months_back_go_to_the_next_open_period(
+    store: Store, tmp_path: Path
+) -> None:
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    close(ctx(store), "2025-11", actor="hr")
+    late_survey = "survey_id,job_id,surveyed_at,overall\nS9,J2,2025-10-20T10:00:00,5\n"
+    load(store, tmp_path / "late", {"surveys": late_survey})
+    december, _ = compute(ctx(store), "2025-12", actor="hr")
+    adjustments = december.lines.filter(pl.col("kind") == "adjustment")
+    assert set(adjustments.get_column("corrects_period")) == {"2025-10"}
+    # S9 is later than S2 on J2, so it counts instead: the 1-star deduction goes, and the
+    # 5-star bonus is not paid because J2 has a complaint with the installer at fault.
+    assert by_rule(adjustments, "I3") == {"low_score": 3000}
+    with store.begin() as conn:
+        assert store_periods.get_period(conn, "2025-12") is not None
+
+
+def test_paid_corrections_are_not_paid_twice(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    changed = inputs.COMPLAINTS.replace("installer,2025", "customer_unreasonable,2025")
+    load(store, tmp_path / "fix", {"complaints": changed})
+    close(ctx(store), "2025-11", actor="hr")
+    december, _ = compute(ctx(store), "2025-12", actor="hr")
+    assert december.lines.filter(pl.col("kind") == "adjustment").height == 0
+
+
+def test_manual_adjustments_go_into_open_periods_only(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    with store.begin() as conn:
+        store_periods.add_manual(
+            conn,
+            period="2025-10",
+            installer_id="I2",
+            amount_fen=-1234,
+            reason="借支扣回",
+            author="hr-wang",
+        )
+    draft, _ = compute(ctx(store), "2025-10", actor="hr")
+    manual = draft.lines.filter(pl.col("kind") == "manual").row(0, named=True)
+    assert manual["amount_fen"] == -1234 and "hr-wang" in manual["explanation_zh"]
+    statement = draft.statements.filter(pl.col("installer_id") == "I2").row(0, named=True)
+    assert statement["manual_adjustment_fen"] == -1234
+    close(ctx(store), "2025-10", actor="hr")
+    with pytest.raises(PeriodError, match="closed"), store.begin() as conn:
+        store_periods.add_manual(
+            conn, period="2025-10", installer_id="I2", amount_fen=100, reason="x", author="hr"
+        )
+
+
+def test_two_closes_at_once_pay_once(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    outcomes: list[str] = []
+
+    def go() -> None:
+        try:
+            close(ctx(store), "2025-10", actor="hr")
+            outcomes.append("closed")
+        except PeriodError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["closed", "refused"]
+    lines = store.read_frame("SELECT COUNT(*) AS n FROM period_lines").item()
+    assert lines == close_lines(store)
+
+
+def close_lines(store: Store) -> int:
+    return int(result_for_export(ctx(store), "2025-10", actor="hr").lines.height)
+
+
+def test_a_plan_version_applies_from_its_effective_date(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    text = standard_plan_path().read_text(encoding="utf-8")
+    assert "version: 1" in text
+    v2 = text.replace("version: 1", "version: 2", 1)
+    v2 = v2.replace(
+        v2[v2.index("effective_from:") : v2.index("\n", v2.index("effective_from:"))],
+        "effective_from: 2025-11-01",
+    )
+    path = tmp_path / "standard-v2.yaml"
+    path.write_text(v2, encoding="utf-8")
+    from scoring.periods import plan_for, store_plan_file
+
+    october = plan_for(store, "2025-10", actor="hr")
+    store_plan_file(store, path, actor="ops", activate=True)
+    assert plan_for(store, "2025-10", actor="hr").version == october.version
+    assert plan_for(store, "2025-11", actor="hr").version == "2"
+
+
+def test_simulate_changes_nothing_and_compares(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path / "in")
+    text = standard_plan_path().read_text(encoding="utf-8")
+    richer = tmp_path / "richer.yaml"
+    richer.write_text(text.replace('amount: "10.00"', 'amount: "20.00"', 1), encoding="utf-8")
+    before = store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item()
+    comparison = simulate(ctx(store), "2025-10", richer, actor="ops")
+    i1 = comparison.per_installer.filter(pl.col("installer_id") == "I1").row(0, named=True)
+    assert i1["change_fen"] == 600  # five_star 10.00 → 20.00, I1's 60% share
+    assert comparison.total_draft_fen - comparison.total_now_fen == 1000
+    assert store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item() == before
