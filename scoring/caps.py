@@ -98,6 +98,48 @@ def cap_lines(
     )
 
 
+CARRY_RULE = "carried_deduction"
+
+
+def carried_out(plan: Plan, lines: pl.DataFrame) -> pl.DataFrame:
+    """The cap lines of a computed period whose cap carries the excess forward:
+    (installer_id, amount_fen, period) — what the following period deducts."""
+    carrying = [cap.id for cap in plan.caps if cap.above_cap == "carry_forward"]
+    return lines.filter((pl.col("kind") == "cap") & pl.col("rule_id").is_in(carrying)).select(
+        "installer_id", pl.col("amount_fen").cast(pl.Int64), "period"
+    )
+
+
+def carried_lines(period: Period, carried: pl.DataFrame, seq: int) -> pl.LazyFrame:
+    """Deduction lines of ``period`` for amounts carried from the previous period's caps."""
+    frame = carried.lazy().filter(pl.col("amount_fen") > 0)
+    amount = yuan_text_expr(pl.col("amount_fen"))
+    return frame.select(
+        pl.lit(seq, dtype=pl.Int32).alias("_seq"),
+        pl.lit(period.name).alias("period"),
+        pl.col("installer_id").cast(pl.String),
+        pl.lit(CARRY_RULE).alias("rule_id"),
+        pl.lit("deduction").alias("kind"),
+        (-pl.col("amount_fen")).cast(pl.Int64).alias("amount_fen"),
+        pl.lit("period").alias("source"),
+        pl.col("period").cast(pl.String).alias("source_id"),
+        pl.lit(None, pl.String).alias("job_id"),
+        pl.lit(None, pl.String).alias("corrects_period"),
+        pl.concat_str(
+            [pl.col("period"), pl.lit("期超出扣款上限的"), amount, pl.lit("元结转本期扣除")]
+        ).alias("explanation_zh"),
+        pl.concat_str(
+            [
+                pl.lit("deduction of "),
+                amount,
+                pl.lit(" carried from "),
+                pl.col("period"),
+                pl.lit(" where it was above the cap"),
+            ]
+        ).alias("explanation_en"),
+    )
+
+
 def _explanations(
     plan: Plan, scope: Scope, needs: Needs, env: Env, period: Period, lang: str
 ) -> pl.Expr:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from scoring import pipeline
+from scoring.caps import carried_out
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.result import LINES_SCHEMA, Result
@@ -49,6 +50,11 @@ def parse_period(period: str) -> tuple[int, int]:
     if len(period) != 7:
         raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
     return year, month
+
+
+def previous_period(period: str) -> str:
+    year, month = parse_period(period)
+    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
 
 def next_period(period: str) -> str:
@@ -154,35 +160,78 @@ def _status(store: Store, period: str) -> str:
     return row.status if row is not None else "open"
 
 
-def _raw_lines(ctx: Context, period: str, plan: Plan) -> pl.DataFrame:
+def _raw_lines(
+    ctx: Context, period: str, plan: Plan, carried_in: pl.DataFrame | None
+) -> pl.DataFrame:
     """The rule lines (caps included) a period pays on today's data, without adjustments."""
-    result = pipeline.run(period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone)
+    result = pipeline.run(
+        period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, carried_in=carried_in
+    )
     return result.lines.filter(~pl.col("kind").is_in(["adjustment", "manual"]))
 
 
-def correction_lines(ctx: Context, period: str) -> pl.DataFrame:
-    """Adjustment lines that ``period`` pays for closed periods whose next open period it is."""
+def _stored_plan_of(ctx: Context, row: store_periods.PeriodRow) -> Plan:
+    assert row.plan_id is not None and row.plan_version is not None
+    with ctx.store.begin() as conn:
+        return plan_from_stored(store_periods.get_plan(conn, row.plan_id, row.plan_version))
+
+
+def _frozen_carry(ctx: Context, period: str) -> pl.DataFrame | None:
+    """What a closed period's caps carried forward, as frozen; None when it is not closed."""
+    with ctx.store.begin() as conn:
+        row = store_periods.get_period(conn, period)
+    if row is None or row.status != "closed":
+        return None
+    return carried_out(
+        _stored_plan_of(ctx, row), store_periods.load_closed(ctx.store, period).lines
+    )
+
+
+@dataclass
+class Reconciliation:
+    """What an open period owes for the closed periods before it."""
+
+    adjustments: pl.DataFrame
+    carried_in: pl.DataFrame | None
+    recomputed: dict[str, pl.DataFrame]
+
+
+def reconcile(ctx: Context, period: str) -> Reconciliation:
+    """Recompute, in order, the closed periods whose next open period is ``period``, each with
+    its own plan version and with what the period before it carries forward as recomputed;
+    the differences against what was paid become ``period``'s adjustment lines."""
     with ctx.store.begin() as conn:
         closed = store_periods.closed_periods(conn)
     closed_names = {p.period for p in closed}
     parts: list[pl.DataFrame] = []
+    recomputed: dict[str, pl.DataFrame] = {}
+    carry: pl.DataFrame | None = None
+    carry_from: str | None = None
     for row in closed:
-        if row.period >= period or row.plan_id is None or row.plan_version is None:
+        if row.period >= period:
             continue
-        between = row.period
-        target = next_period(between)
+        target = next_period(row.period)
         while target in closed_names:
             target = next_period(target)
         if target != period:
-            continue  # its corrections go to an earlier open period
-        with ctx.store.begin() as conn:
-            stored = store_periods.get_plan(conn, row.plan_id, row.plan_version)
-        now = _raw_lines(ctx, row.period, plan_from_stored(stored))
+            continue  # its corrections went to an earlier open period
+        plan = _stored_plan_of(ctx, row)
+        before = previous_period(row.period)
+        carried_in = carry if carry_from == before else _frozen_carry(ctx, before)
+        now = _raw_lines(ctx, row.period, plan, carried_in)
+        recomputed[row.period] = now
         paid = store_periods.paid_lines(ctx.store, row.period)
         parts.append(_difference(period, row.period, now, paid))
-    if not parts:
-        return pl.DataFrame(schema=LINES_SCHEMA)
-    return pl.concat(parts, how="vertical")
+        carry, carry_from = carried_out(plan, now), row.period
+    before = previous_period(period)
+    carried = carry if carry_from == before else _frozen_carry(ctx, before)
+    adjustments = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=LINES_SCHEMA)
+    return Reconciliation(adjustments, carried, recomputed)
+
+
+def correction_lines(ctx: Context, period: str) -> pl.DataFrame:
+    """Adjustment lines that ``period`` pays for closed periods whose next open period it is."""
+    return reconcile(ctx, period).adjustments
 
 
 def _difference(period: str, corrected: str, now: pl.DataFrame, paid: pl.DataFrame) -> pl.DataFrame:
@@ -255,9 +304,16 @@ def compute(
         plan = plan_from_stored(stored)
     with ctx.store.begin() as conn:
         manual = store_periods.manual_lines(conn, period)
-    prior = pl.concat([correction_lines(ctx, period), manual], how="vertical")
+    reconciled = reconcile(ctx, period)
+    prior = pl.concat([reconciled.adjustments, manual], how="vertical")
     result = pipeline.run(
-        period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, prior_lines=prior
+        period,
+        plan,
+        ctx.frames,
+        calendar=ctx.calendar,
+        zone=ctx.zone,
+        prior_lines=prior,
+        carried_in=reconciled.carried_in,
     )
     result.draft = True
     result.about["status"] = "DRAFT"
@@ -301,14 +357,21 @@ def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Compa
     draft_plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
     with ctx.store.begin() as conn:
         manual = store_periods.manual_lines(conn, period)
-    closed = _status(ctx.store, period) == "closed"
-    prior = (
-        current.lines.filter(pl.col("kind").is_in(["adjustment", "manual"]))
-        if closed
-        else (pl.concat([correction_lines(ctx, period), manual], how="vertical"))
-    )
+    if _status(ctx.store, period) == "closed":
+        prior = current.lines.filter(pl.col("kind").is_in(["adjustment", "manual"]))
+        carried_in = _frozen_carry(ctx, previous_period(period))
+    else:
+        reconciled = reconcile(ctx, period)
+        prior = pl.concat([reconciled.adjustments, manual], how="vertical")
+        carried_in = reconciled.carried_in
     draft = pipeline.run(
-        period, draft_plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, prior_lines=prior
+        period,
+        draft_plan,
+        ctx.frames,
+        calendar=ctx.calendar,
+        zone=ctx.zone,
+        prior_lines=prior,
+        carried_in=carried_in,
     )
     cols = ["installer_id", "bonus_fen", "deduction_fen", "grievance_allowance_fen", "net_fen"]
     now = current.statements.select(cols)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from scoring.caps import cap_lines
+from scoring.caps import cap_lines, carried_lines
 from scoring.errors import CalendarError, InputError
 from scoring.evaluate import (
     SOURCE_IDS,
@@ -89,12 +89,15 @@ def run(
     calendar: WorkCalendar,
     zone: ZoneInfo | None = None,
     prior_lines: pl.DataFrame | None = None,
+    carried_in: pl.DataFrame | None = None,
 ) -> Result:
     """Compute ``period`` (``YYYY-MM``) under ``plan`` from the normalised entity ``frames``.
 
     ``frames``: dealers, teams, installers, jobs, job_installers, surveys, revisits, complaints
     (scoring/entities.py schemas). ``prior_lines``: adjustment and manual lines already known
     for this period (LINES_SCHEMA); they enter the statements beside the computed lines.
+    ``carried_in``: deductions the previous period's caps carried forward (installer_id,
+    amount_fen, period — see caps.carried_out); they are deducted here, before this period's caps.
     ``zone``: the local zone of periods and dates (default Asia/Shanghai, from the settings).
     Raises ``CalendarError`` when a working-day deadline needs a year the calendar lacks, and
     ``InputError`` when money cannot be split (a job without valid shares).
@@ -130,6 +133,10 @@ def run(
         per_period = _materialise(period_lines(plan, people, env, month))
         rule_lines = pl.concat([split, per_period], how="vertical")
     with _stage("caps", month.name):
+        if carried_in is not None and carried_in.height:
+            seq = len(plan.rules) + len(plan.period_rules)
+            carried = carried_lines(month, carried_in, seq)
+            rule_lines = pl.concat([rule_lines, carried], how="vertical")
         capped = pl.concat([rule_lines, cap_lines(plan, people, rule_lines, env, month)])
     with _stage("statements", month.name):
         lines = _materialise(_with_prior(capped, prior_lines))

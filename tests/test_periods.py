@@ -221,3 +221,32 @@ def test_simulate_changes_nothing_and_compares(store: Store, tmp_path: Path) -> 
     assert i1["change_fen"] == 600  # five_star 10.00 → 20.00, I1's 60% share
     assert comparison.total_draft_fen - comparison.total_now_fen == 1000
     assert store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item() == before
+
+
+def test_deductions_above_a_carrying_cap_move_to_the_next_period(
+    store: Store, tmp_path: Path
+) -> None:
+    from scoring.periods import store_plan_file
+
+    text = standard_plan_path().read_text(encoding="utf-8")
+    text = text.replace("above_cap: waive", "above_cap: carry_forward")
+    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
+    plan = tmp_path / "carrying.yaml"
+    plan.write_text(text, encoding="utf-8")
+    store_plan_file(store, plan, actor="ops", activate=True)
+    load(store, tmp_path / "in")
+    october = close(ctx(store), "2025-10", actor="hr")
+    # I3 (base wage 3000.00) lost 30.00 + 50.00; its cap is 0.5% = 15.00: 65.00 waived now…
+    assert by_rule(october.lines, "I3") == {
+        "complaint_upheld": -5000,
+        "low_score": -3000,
+        "statutory_cap": 6500,
+    }
+    november, _ = compute(ctx(store), "2025-11", actor="hr")
+    # …and deducted in November, where the same cap waives all but 15.00 of it again.
+    assert by_rule(november.lines, "I3") == {"carried_deduction": -6500, "statutory_cap": 5000}
+    carried = november.lines.filter(pl.col("rule_id") == "carried_deduction").row(0, named=True)
+    assert carried["kind"] == "deduction" and carried["source_id"] == "2025-10"
+    statement = november.statements.filter(pl.col("installer_id") == "I3").row(0, named=True)
+    assert statement["deduction_before_cap_fen"] == 6500
+    assert statement["net_fen"] == -1500

@@ -1,5 +1,6 @@
 """Property: whatever is imported, corrected and closed in whatever order, what was paid over all
-periods equals what every period pays when recomputed on the final data."""
+periods (the closed ones and the open period after them) equals what every period pays when
+recomputed on the final data, with or without deductions carried forward above a cap."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from scoring.caps import carried_out
 from scoring.importer import import_paths
-from scoring.periods import Context, close, compute, next_period, plan_for, plan_from_stored
+from scoring.periods import (
+    Context,
+    close,
+    compute,
+    next_period,
+    plan_for,
+    plan_from_stored,
+    store_plan_file,
+)
 from scoring.pipeline import run
+from scoring.rules.check import standard_plan_path
 from scoring.store import Store, open_store
 from scoring.store import periods as store_periods
 from tests import inputs
@@ -67,19 +78,49 @@ def _totals(lines: pl.DataFrame) -> dict[str, int]:
     return {i: int(a) for i, a in grouped.iter_rows() if a != 0}
 
 
+def carrying_plan(folder: Path) -> Path:
+    """The standard plan with tiny caps that carry the excess forward, so carries happen."""
+    text = standard_plan_path().read_text(encoding="utf-8")
+    text = text.replace("above_cap: waive", "above_cap: carry_forward")
+    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
+    text = text.replace('limit: {fixed: "1000.00"}', 'limit: {fixed: "3.00"}')
+    path = folder / "carrying.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def recompute_all(ctx: Context, periods: list[str], store: Store) -> list[pl.DataFrame]:
+    """Every period recomputed on the final data, in order, each with the carry of the one
+    before it as recomputed."""
+    out: list[pl.DataFrame] = []
+    carry: pl.DataFrame | None = None
+    for period in periods:
+        plan = plan_from_stored(plan_for(store, period, actor="hr", persist=False))
+        lines = run(
+            period, plan, ctx.frames, calendar=ctx.calendar, zone=ZONE, carried_in=carry
+        ).lines
+        out.append(lines)
+        carry = carried_out(plan, lines)
+    return out
+
+
 @settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
-@given(operations)
+@example([("close", None), ("verdict", "customer_unreasonable")], True)
+@example([("close", None), ("close", None), ("verdict", "shared"), ("score", 1)], True)
+@given(operations, st.booleans())
 def test_paid_over_all_periods_equals_recomputed_on_final_data(
-    ops: list[tuple[str, object]],
+    ops: list[tuple[str, object]], carry: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         with open_store(f"sqlite:///{tmp / 'p.db'}") as store:
+            if carry:
+                store_plan_file(store, carrying_plan(tmp), actor="ops", activate=True)
             _import(store, tmp / "base", inputs.ALL)
             next_open = "2025-10"
             for step, op in enumerate(ops):
@@ -90,22 +131,12 @@ def test_paid_over_all_periods_equals_recomputed_on_final_data(
                     _apply(store, tmp, step, op)
             ctx = Context.load(store, zone=ZONE)
             draft, _ = compute(ctx, next_open, actor="hr", record=False)
-            paid_parts = [draft.lines.filter(pl.col("kind") == "adjustment")]
-            due_parts = []
+            paid_parts = [draft.lines]
             with store.begin() as conn:
-                closed = store_periods.closed_periods(conn)
-            for row in closed:
-                frozen = store_periods.load_closed(store, row.period)
-                paid_parts.append(frozen.lines)
-                stored = plan_for(store, row.period, actor="hr", persist=False)
-                recomputed = run(
-                    row.period,
-                    plan_from_stored(stored),
-                    ctx.frames,
-                    calendar=ctx.calendar,
-                    zone=ZONE,
-                )
-                due_parts.append(recomputed.lines)
+                closed = [row.period for row in store_periods.closed_periods(conn)]
+            for period in closed:
+                paid_parts.append(store_periods.load_closed(store, period).lines)
+            due_parts = recompute_all(ctx, [*closed, next_open], store)
             paid = _totals(pl.concat(paid_parts))
             due = _totals(pl.concat(due_parts)) if due_parts else {}
             assert paid == due

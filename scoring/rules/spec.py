@@ -37,9 +37,11 @@ Source = Literal["survey", "revisit", "complaint", "job"]
 #: their shares; ``charged_installer`` gives it whole to the event's ``installer_id`` when set,
 #: else splits it by shares.
 SplitMode = Literal["shares", "charged_installer"]
-#: What happens to deductions above a cap. Only ``waive`` today; ``carry_forward`` would add a
-#: value here and a stage in caps.py, without changing the plan format.
-AboveCap = Literal["waive"]
+#: What happens to deductions above a cap: ``waive`` (the standard plan) forgives them;
+#: ``carry_forward`` waives them this period and deducts them in the following period, where
+#: they count with that period's deductions against its cap again (PRC practice for the
+#: compensation of losses).
+AboveCap = Literal["waive", "carry_forward"]
 
 _IDENT = r"^[a-z][a-z0-9_]*$"
 RuleId = Annotated[str, Field(pattern=_IDENT, max_length=64)]

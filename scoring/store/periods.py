@@ -8,6 +8,7 @@ whole, and of two closes started at once the second finds the period closed and 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -192,7 +193,8 @@ def save_closed(store: Store, result: Result, *, actor: str, plan: StoredPlan) -
         if row is not None:
             cur.execute("DELETE FROM periods WHERE period = '" + _period_literal(period) + "'")
         closed_at = now_us()
-        about.update({"status": "CLOSED", "closed_at": closed_at, "closed_by": actor})
+        closed_text = dt.datetime.fromtimestamp(closed_at / 1_000_000, tz=dt.UTC).isoformat()
+        about.update({"status": "CLOSED", "closed_at": closed_text, "closed_by": actor})
         ingest_frame(
             cur,
             "periods",
