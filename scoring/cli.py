@@ -163,7 +163,13 @@ def import_command(
     user: Annotated[str | None, typer.Option(help="操作人 / who imports")] = None,
 ) -> None:
     """导入数据文件 / import data files (CSV or XLSX; entity from the file name)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from scoring.importer import import_paths
 
@@ -172,7 +178,8 @@ def import_command(
         store() as target,
         Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} {task.description}"),
             TimeElapsedColumn(),
             console=err,
             transient=True,
@@ -189,7 +196,9 @@ def import_command(
             entity=entity,
             sheet=sheet,
             all_or_nothing=all_or_nothing,
-            progress=lambda msg: progress.update(task, description=msg),
+            progress=lambda msg, done, total: progress.update(
+                task, description=msg, completed=done, total=total
+            ),
         )
     table = Grid(f"导入批次 / import batch {report.batch_id or '-'}")
     for heading in (

@@ -35,7 +35,8 @@ from scoring.store.records import BatchOutcome, FileOutcome, FileWrite, apply_ba
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
-Progress = Callable[[str], None]
+#: Called with a message, the steps done and the steps in all (one per file, then storing).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -110,15 +111,16 @@ def import_paths(
 ) -> ImportReport:
     """Import files or folders into ``store`` as one batch."""
     started = time.perf_counter()
-    say = progress or (lambda _msg: None)
+    say = progress or (lambda _msg, _done, _total: None)
     files = expand_paths(paths)
     order = {e.name: i for i, e in enumerate(ENTITIES)}
     typed = sorted(((entity_of(p, entity), p) for p in files), key=lambda ep: order[ep[0].name])
 
     known: dict[str, pl.Series] = {}
     parsed_files: list[tuple[Path, Parsed]] = []
-    for ent, path in typed:
-        say(f"读取 / reading {path.name}")
+    steps = len(typed) + 1
+    for done, (ent, path) in enumerate(typed):
+        say(f"读取 / reading {path.name}", done, steps)
         parsed = read_file(path, ent, zone=zone, sheet=sheet)
         needed = {f.references for f in ent.fields if f.references}
         for ref in needed:
@@ -175,7 +177,7 @@ def import_paths(
             stored=False,
             seconds=time.perf_counter() - started,
         )
-    say("写入 / storing")
+    say("写入 / storing", steps - 1, steps)
     outcome: BatchOutcome = apply_batch(store, writes, actor=actor)
     return ImportReport(
         batch_id=outcome.batch_id,

@@ -250,3 +250,46 @@ def test_deductions_above_a_carrying_cap_move_to_the_next_period(
     statement = november.statements.filter(pl.col("installer_id") == "I3").row(0, named=True)
     assert statement["deduction_before_cap_fen"] == 6500
     assert statement["net_fen"] == -1500
+
+
+KILL_MIDWAY = """
+import os, signal, sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+import scoring.store.periods as sp
+from scoring.periods import Context, close
+from scoring.store import open_store
+
+real = sp.ingest_frame
+
+def dying(cur, table, frame, **kw):
+    real(cur, table, frame, **kw)
+    if table == "period_lines":  # the lines are written, the statements are not yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sp.ingest_frame = dying
+with open_store(sys.argv[1]) as store:
+    close(Context.load(store, zone=ZoneInfo("Asia/Shanghai")), "2025-10", actor="hr")
+"""
+
+
+def test_a_close_killed_midway_leaves_the_period_open_and_whole(
+    store: Store, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    load(store, tmp_path / "in")
+    before, _ = compute(ctx(store), "2025-10", actor="hr")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_MIDWAY, store.url], capture_output=True, text=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with store.begin() as conn:
+        row = store_periods.get_period(conn, "2025-10")
+    assert row is not None and row.status == "open"
+    assert store.read_frame("SELECT COUNT(*) AS n FROM period_lines").item() == 0
+    assert store.read_frame("SELECT COUNT(*) AS n FROM period_statements").item() == 0
+    closed = close(ctx(store), "2025-10", actor="hr")
+    assert closed.lines.equals(before.lines)
