@@ -1,0 +1,282 @@
+"""HR's overview of a period: /hr/{period}.
+
+Totals, the statements, links to the payroll files, the close button, and the open disputes
+with accept and reject forms. Every form posts here and comes back to the overview.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from scoring.errors import InputError, PeriodError
+from scoring.periods import close
+from scoring.store import now_us
+from scoring.store import periods as store_periods
+from scoring.web.deps import ActorDep, PeriodDep, ServicesDep, valid_period
+from scoring.web.dispute_actions import accept_dispute, reject_dispute
+from scoring.web.html import (
+    bi,
+    esc,
+    grade_label,
+    layout,
+    link,
+    money,
+    nav,
+    path,
+    status_tag,
+    table,
+)
+from scoring.web.models import MONEY_COLUMNS, when
+from scoring.web.results import context, is_closed, load_result, plan_label
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: Statements shown on the page; the payroll files have all of them.
+SHOWN_STATEMENTS = 500
+DONE = {
+    "closed": ("期间已关账", "the period is closed"),
+    "accepted": ("申诉已接受", "dispute accepted"),
+    "rejected": ("申诉已驳回", "dispute rejected"),
+}
+TOTAL_LABELS = {
+    "bonus": ("奖金", "bonus"),
+    "deduction_before_cap": ("扣款(封顶前)", "deduction before cap"),
+    "deduction_waived_by_cap": ("封顶免扣", "waived by cap"),
+    "deduction": ("实扣", "deduction"),
+    "grievance_allowance": ("委屈奖", "grievance allowance"),
+    "prior_period_adjustment": ("往期更正", "prior-period adjustment"),
+    "manual_adjustment": ("人工调整", "manual adjustment"),
+    "net": ("实发", "net"),
+}
+
+
+def _dispute_row(
+    d: dict[str, Any], period: str, default_target: str, now: int, zone: ZoneInfo
+) -> list[str]:
+    number = str(d["dispute_id"])
+    accept_url = esc(path("hr", "disputes", number, "accept"))
+    reject_url = esc(path("hr", "disputes", number, "reject"))
+    accept_form = (
+        f'<form class="stack" method="post" action="{accept_url}">'
+        f'<input type="hidden" name="back" value="{esc(period)}">'
+        f"<label>{bi('金额(元)', 'amount, yuan')}"
+        '<input type="text" name="amount" required inputmode="decimal" '
+        'pattern="-?[0-9]+([.][0-9]{1,2})?"></label>'
+        f"<label>{bi('计入期间', 'pay in period')}"
+        f'<input type="text" name="period" value="{esc(default_target)}" '
+        'pattern="[0-9]{4}-[0-9]{2}"></label>'
+        f'<label>{bi("理由", "reason")}<input type="text" name="reason" required></label>'
+        f'<button class="primary" type="submit">{bi("接受", "accept")}</button></form>'
+    )
+    reject_form = (
+        f'<form class="stack" method="post" action="{reject_url}">'
+        f'<input type="hidden" name="back" value="{esc(period)}">'
+        f'<label>{bi("理由", "reason")}<input type="text" name="reason" required></label>'
+        f'<button type="submit">{bi("驳回", "reject")}</button></form>'
+    )
+    return [
+        f"#{esc(d['dispute_id'])}",
+        esc(d["period"]),
+        link(path("me", d["installer_id"], period=d["period"]), esc(d["installer_id"])),
+        esc(f"{d['target_kind']} {d['target_id']}"),
+        esc(d["comment"]),
+        esc(when(d["respond_by"], zone))
+        + " "
+        + status_tag(d["status"], overdue=d["respond_by"] < now),
+        accept_form,
+        reject_form,
+    ]
+
+
+@router.get("/hr/{period}", response_class=HTMLResponse)
+def overview(
+    period: PeriodDep,
+    services: ServicesDep,
+    actor: ActorDep,
+    done: str | None = None,
+    dispute: int | None = None,
+) -> HTMLResponse:
+    """HR 月结 / HR overview of a period."""
+    zone = services.settings.zone
+    result = load_result(services, period, actor=actor)
+    statements = result.statements.sort("installer_id")
+    with services.store.begin() as conn:
+        open_disputes = store_periods.list_disputes(conn, status="open")
+    now = now_us()
+    about = result.about
+
+    notice = ""
+    if done in DONE:
+        zh, en = DONE[done]
+        suffix = f" #{esc(dispute)}" if dispute is not None else ""
+        notice = f'<p class="notice">{bi(zh, en)}{suffix}</p>'
+    if result.draft:
+        state = bi("未关账,以下为草稿", "open: a draft")
+        action = esc(path("hr", period, "close"))
+        close_html = (
+            f'<form class="stack card" method="post" action="{action}">'
+            f'<label><input type="checkbox" name="confirm" value="yes" required> '
+            f"{bi('确认关账:结果将锁定,不再改变', 'close: the result is locked for good')}"
+            f"</label>"
+            f'<button class="danger" type="submit">{bi("关账", "close")} {esc(period)}</button>'
+            "</form>"
+        )
+    else:
+        closed_at = about.get("closed_at")
+        shown_at = when(closed_at, zone) if isinstance(closed_at, int) else closed_at
+        state = bi("已关账", "closed") + f" · {esc(about.get('closed_by'))} · {esc(shown_at)}"
+        close_html = ""
+    totals = {name: int(statements.get_column(f"{name}_fen").sum() or 0) for name in MONEY_COLUMNS}
+    totals_table = table(
+        [bi("项目", "item"), bi("合计(元)", "total, yuan")],
+        [[bi("师傅人数", "installers"), esc(statements.height)]]
+        + [[bi(*TOTAL_LABELS[name]), money(totals[name])] for name in MONEY_COLUMNS],
+        numeric={1},
+    )
+    exports = " · ".join(
+        [
+            link(path("api", "periods", period, "export", headings="zh"), "XLSX 中文表头"),
+            link(path("api", "periods", period, "export", headings="en"), "XLSX English"),
+            link(path("api", "periods", period, "export.csv", headings="zh"), "CSV 中文"),
+            link(path("api", "periods", period, "export.csv", headings="en"), "CSV English"),
+            link(path("ranking", period), bi("团队排名", "ranking")),
+        ]
+    )
+    shown = statements.head(SHOWN_STATEMENTS)
+    statement_rows = [
+        [
+            link(path("me", r["installer_id"], period=period), esc(r["installer_id"])),
+            esc(r["name"]),
+            esc(r["team_name"]),
+            esc(r["surveys"]),
+            esc(r["rating"] or ""),
+            grade_label(r["grade"]),
+            money(r["bonus_fen"]),
+            money(r["deduction_fen"]),
+            money(r["grievance_allowance_fen"]),
+            money(r["prior_period_adjustment_fen"] + r["manual_adjustment_fen"]),
+            money(r["net_fen"]),
+        ]
+        for r in shown.iter_rows(named=True)
+    ]
+    more = statements.height - shown.height
+    more_html = (
+        f"<p>{bi(f'另有 {more} 位师傅,见导出文件', f'{more} more installers: see the export')}</p>"
+        if more > 0
+        else ""
+    )
+    default_target = "" if not result.draft else period
+    dispute_rows = [_dispute_row(d, period, default_target, now, zone) for d in open_disputes]
+    body = (
+        nav((path("ranking", period), bi("排名", "ranking")))
+        + f"<h1>{bi('月结', 'HR overview')} {esc(period)}</h1>"
+        + f"<p>{state} · {bi('方案', 'plan')} {esc(plan_label(result) or '—')}</p>"
+        + notice
+        + f"<h2>{bi('合计', 'totals')}</h2>"
+        + totals_table
+        + f"<h2>{bi('导出', 'export')}</h2><p>{exports}</p>"
+        + close_html
+        + f"<h2>{bi('待处理申诉', 'open disputes')} ({len(open_disputes)})</h2>"
+        + (
+            table(
+                [
+                    "#",
+                    bi("期间", "period"),
+                    bi("工号", "installer"),
+                    bi("对象", "about"),
+                    bi("理由", "comment"),
+                    bi("答复期限", "answer by"),
+                    bi("接受", "accept"),
+                    bi("驳回", "reject"),
+                ],
+                dispute_rows,
+            )
+            if dispute_rows
+            else f"<p>{bi('没有待处理的申诉', 'none')}</p>"
+        )
+        + f"<h2>{bi('结算单', 'statements')} ({statements.height})</h2>"
+        + table(
+            [
+                bi("工号", "id"),
+                bi("姓名", "name"),
+                bi("团队", "team"),
+                bi("问卷", "surveys"),
+                bi("评分", "rating"),
+                bi("等级", "grade"),
+                bi("奖金", "bonus"),
+                bi("扣款", "deduction"),
+                bi("委屈奖", "allowance"),
+                bi("调整", "adjustments"),
+                bi("实发", "net"),
+            ],
+            statement_rows,
+            numeric={3, 4, 6, 7, 8, 9, 10},
+        )
+        + more_html
+    )
+    return layout(f"{period} 月结 / HR overview", body)
+
+
+def _back(period: str) -> str:
+    try:
+        return valid_period(period)
+    except InputError:
+        return ""
+
+
+def _redirect(back: str, **query: str | int) -> RedirectResponse:
+    target = path("hr", back, **query) if _back(back) else "/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/hr/{period}/close")
+def close_form(
+    period: PeriodDep,
+    services: ServicesDep,
+    actor: ActorDep,
+    confirm: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
+    """关账 / close from the page (the checkbox must be ticked)."""
+    if confirm != "yes":
+        raise InputError("请勾选确认后再关账 / tick the confirmation to close")
+    if is_closed(services.store, period):
+        raise PeriodError(store_periods.already_closed(period))
+    close(context(services), period, actor=actor)
+    return _redirect(period, done="closed")
+
+
+@router.post("/hr/disputes/{dispute_id}/accept")
+def accept_form(
+    dispute_id: int,
+    services: ServicesDep,
+    actor: ActorDep,
+    amount: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    back: Annotated[str, Form()] = "",
+    period: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    accept_dispute(
+        services.store,
+        dispute_id,
+        amount=amount,
+        reason=reason,
+        period=period.strip() or None,
+        actor=actor,
+    )
+    return _redirect(back, done="accepted", dispute=dispute_id)
+
+
+@router.post("/hr/disputes/{dispute_id}/reject")
+def reject_form(
+    dispute_id: int,
+    services: ServicesDep,
+    actor: ActorDep,
+    reason: Annotated[str, Form()],
+    back: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    reject_dispute(services.store, dispute_id, reason=reason, actor=actor)
+    return _redirect(back, done="rejected", dispute=dispute_id)

@@ -1,0 +1,80 @@
+"""Team ranking for dealers: /ranking/{period} — teams per dealer with rank and figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from scoring.web.deps import ActorDep, PeriodDep, ServicesDep
+from scoring.web.html import bi, esc, layout, nav, path, table
+from scoring.web.results import load_result
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: (column, zh, en) shown per team when the ranking has the column.
+COLUMNS = (
+    ("rank", "名次", "rank"),
+    ("team_name", "团队", "team"),
+    ("kind", "类型", "kind"),
+    ("surveys", "计入问卷", "surveys"),
+    ("rating", "评分(贝叶斯)", "rating"),
+    ("good_surveys", "好评", "good"),
+    ("wilson_lower", "好评率下限", "Wilson lower"),
+    ("completed_jobs", "完工单", "jobs done"),
+    ("complaints_at_fault", "责任投诉", "complaints at fault"),
+    ("complaints_per_100_jobs", "每百单投诉", "per 100 jobs"),
+    ("revisit_reach_rate", "回访接通率", "revisit reach"),
+    ("decided_by", "同分判定", "tie decided by"),
+)
+KINDS = {"in_house": "自有", "outsourced": "外包"}
+NUMERIC = {"rank", "surveys", "rating", "good_surveys", "wilson_lower", "completed_jobs"}
+
+
+def _cell(name: str, row: dict[str, Any]) -> str:
+    value = row.get(name)
+    if name == "team_name":
+        return f"{esc(value)} <span class='en'>{esc(row.get('team_id'))}</span>"
+    if name == "rank" and value is None:
+        return bi("未排名", "not ranked")
+    if name == "kind" and value in KINDS:
+        return bi(KINDS[value], value)
+    return esc(value)
+
+
+@router.get("/ranking/{period}", response_class=HTMLResponse)
+def ranking_page(period: PeriodDep, services: ServicesDep, actor: ActorDep) -> HTMLResponse:
+    """团队排名 / team ranking."""
+    result = load_result(services, period, actor=actor)
+    ranking = result.ranking
+    columns = [c for c in COLUMNS if c[0] in ranking.columns]
+    numeric = {i for i, c in enumerate(columns) if c[0] in NUMERIC}
+    sections: list[str] = []
+    if ranking.height:
+        for (dealer_id,), teams in ranking.group_by("dealer_id", maintain_order=True):
+            rows = list(teams.iter_rows(named=True))
+            name = rows[0].get("dealer_name") or ""
+            sections.append(
+                f"<h2>{esc(name)} <span class='en'>{esc(dealer_id)}</span></h2>"
+                + table(
+                    [bi(zh, en) for _, zh, en in columns],
+                    [[_cell(c, row) for c, _, _ in columns] for row in rows],
+                    numeric=numeric,
+                )
+            )
+    else:
+        sections.append(f"<p>{bi('本期没有团队数据', 'no teams this period')}</p>")
+    state = bi("草稿", "draft") if result.draft else bi("已关账", "closed")
+    body = (
+        nav((path("hr", period), bi("月结", "HR")))
+        + f"<h1>{bi('团队排名', 'team ranking')} {esc(period)}</h1>"
+        + f"<p>{state} · "
+        + bi(
+            "按贝叶斯平均排名,样本少的团队向经销商均值收缩",
+            "ranked by Bayesian average: small samples shrink toward the dealer mean",
+        )
+        + "</p>"
+        + "".join(sections)
+    )
+    return layout(f"{period} 团队排名 / ranking", body)

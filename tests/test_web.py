@@ -1,0 +1,243 @@
+"""The pages: the installer's phone statement, the dispute form, ranking, HR's overview."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scoring.api import create_app
+from scoring.settings import Settings
+from tests import inputs
+
+PERIOD = "2025-10"
+HOSTILE = "<script>alert('x')</script>"
+HOSTILE_TEAM = '"><img src=x onerror=alert(1)>'
+
+
+def csv_files(files: dict[str, str]) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [
+        ("files", (f"{name}.csv", text.encode("utf-8"), "text/csv")) for name, text in files.items()
+    ]
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(rejects_dir=tmp_path / "rejected")
+    app = create_app(settings, store_url=f"sqlite:///{tmp_path / 'web.db'}")
+    with TestClient(app) as test_client:
+        response = test_client.post("/api/imports", files=csv_files(inputs.ALL))
+        assert response.status_code == 200
+        yield test_client
+
+
+def follow(client: TestClient, response: Any) -> str:
+    """The page a 303 redirect leads to."""
+    assert response.status_code == 303
+    location = response.headers["location"]
+    page = client.get(location)
+    assert page.status_code == 200
+    return page.text
+
+
+def test_home_links_and_headers(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert '<html lang="zh-CN">' in page.text
+    assert 'action="/me"' in page.text and "/hr/" in page.text and "/ranking/" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no external assets
+
+
+def test_my_statement_page(client: TestClient) -> None:
+    page = client.get(f"/me/I3?period={PERIOD}")
+    assert page.status_code == 200
+    text = page.text
+    assert "王强" in text and "南方安装" in text
+    assert "2.667" in text  # rating, three decimals
+    assert "未评级" in text and "unrated" in text  # grade
+    assert "计入问卷" in text
+    assert "10月14日工单J2的回访综合评分1分" in text  # Chinese explanation
+    assert "low-score deduction" in text  # English beside it
+    assert "-30.00" in text and "-50.00" in text and "-80.00" in text
+    assert text.count('name="target_id"') == 2  # one dispute form per line
+    assert 'value="low_score:S2"' in text and 'value="complaint_upheld:C1"' in text
+    assert "草稿" in text  # an open period is a draft
+
+
+def test_lines_on_the_page_sum_to_net(client: TestClient) -> None:
+    text = client.get(f"/me/I1?period={PERIOD}").text
+    amounts = re.findall(r'<li class="card">.*?<span class="num[^"]*">([^<]+)</span>', text)
+    assert amounts == ["+6.00"]
+    net = re.search(
+        r"实发 <span class=\"en\">net</span></strong></td>"
+        r"<td class=\"num\"><strong><span class=\"num[^\"]*\">([^<]+)<",
+        text,
+    )
+    assert net is not None
+    assert sum(Decimal(a) for a in amounts) == Decimal(net.group(1)) == Decimal("6.00")
+
+
+def test_find_me_redirects_and_unknown_installer_is_404(client: TestClient) -> None:
+    response = client.get(
+        "/me", params={"installer_id": "I1", "period": PERIOD}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/me/I1?period=2025-10"
+    missing = client.get(f"/me/NOBODY?period={PERIOD}")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "NOBODY" in missing.text and 'class="error"' in missing.text
+
+
+def test_a_malformed_period_on_a_page_is_400_html(client: TestClient) -> None:
+    for url in ("/me/I1?period=2025-13", "/hr/20251", "/ranking/xx"):
+        page = client.get(url)
+        assert page.status_code == 400, url
+        assert "YYYY-MM" in page.text and page.headers["content-type"].startswith("text/html")
+
+
+def test_hostile_names_are_escaped_everywhere(client: TestClient) -> None:
+    installers = inputs.INSTALLERS.replace("王强", HOSTILE)
+    teams = inputs.TEAMS.replace("南方安装", HOSTILE_TEAM.replace('"', '""').join('""'))
+    dealers = inputs.DEALERS.replace("南方家居", HOSTILE)
+    response = client.post(
+        "/api/imports",
+        files=csv_files({"dealers": dealers, "teams": teams, "installers": installers}),
+    )
+    assert response.status_code == 200, response.text
+    pages = [
+        client.get(f"/me/I3?period={PERIOD}").text,
+        client.get(f"/hr/{PERIOD}").text,
+        client.get(f"/ranking/{PERIOD}").text,
+    ]
+    for text in pages:
+        assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in pages[0]
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in pages[2]
+    assert "&lt;script&gt;" in pages[1] and "&lt;script&gt;" in pages[2]
+
+
+def test_hostile_installer_id_in_the_url_is_escaped(client: TestClient) -> None:
+    page = client.get("/me/%3Cscript%3E", params={"period": PERIOD})
+    assert page.status_code == 404 and "<script>" not in page.text
+
+
+def test_dispute_through_the_form_and_hr_accepts(client: TestClient) -> None:
+    sent = client.post(
+        "/me/I3/disputes",
+        data={
+            "period": PERIOD,
+            "target_kind": "line",
+            "target_id": "low_score:S2",
+            "comment": f"客户打错分 {HOSTILE}",
+        },
+        follow_redirects=False,
+    )
+    assert sent.headers["location"] == "/me/I3?period=2025-10&dispute=1"
+    page = follow(client, sent)
+    assert "申诉已提交" in page and "#1" in page and "待处理" in page and "答复期限" in page
+    assert page.count('name="target_id"') == 1  # the disputed line shows its dispute instead
+    assert "<script>" not in page and "客户打错分 &lt;script&gt;" in page
+
+    hr = client.get(f"/hr/{PERIOD}").text
+    assert "待处理申诉" in hr and 'action="/hr/disputes/1/accept"' in hr
+    assert "<script>" not in hr
+
+    accepted = client.post(
+        "/hr/disputes/1/accept",
+        data={"amount": "30.00", "reason": "录音证实", "period": PERIOD, "back": PERIOD},
+        headers={"X-Scoring-User": "hr-li"},
+        follow_redirects=False,
+    )
+    assert accepted.headers["location"] == "/hr/2025-10?done=accepted&dispute=1"
+    hr_after = follow(client, accepted)
+    assert "申诉已接受" in hr_after and "没有待处理的申诉" in hr_after
+
+    mine = client.get(f"/me/I3?period={PERIOD}").text
+    assert "已接受" in mine and "人工调整" in mine and "+30.00" in mine and "-50.00" in mine
+    dispute = client.get("/api/disputes/1").json()
+    assert [(e["action"], e["actor"]) for e in dispute["events"]] == [
+        ("open", "I3"),
+        ("accept", "hr-li"),
+    ]
+
+
+def test_hr_rejects_a_dispute_through_the_form(client: TestClient) -> None:
+    client.post(
+        "/me/I1/disputes",
+        data={"period": PERIOD, "target_kind": "survey", "target_id": "S1", "comment": "?"},
+    )
+    rejected = client.post(
+        "/hr/disputes/1/reject",
+        data={"reason": "无依据", "back": PERIOD},
+        follow_redirects=False,
+    )
+    assert "申诉已驳回" in follow(client, rejected)
+    assert "已驳回" in client.get(f"/me/I1?period={PERIOD}").text
+    again = client.post("/hr/disputes/1/reject", data={"reason": "x", "back": PERIOD})
+    assert again.status_code == 409 and "already" in again.text
+
+
+def test_bad_dispute_forms(client: TestClient) -> None:
+    empty = client.post(
+        "/me/I3/disputes",
+        data={"period": PERIOD, "target_kind": "line", "target_id": "low_score:S2", "comment": " "},
+    )
+    assert empty.status_code == 400 and "needs a comment" in empty.text
+    missing = client.post("/me/I3/disputes", data={"period": PERIOD})
+    assert missing.status_code == 400 and "text/html" in missing.headers["content-type"]
+    bad_amount = client.post("/hr/disputes/1/accept", data={"amount": "x", "reason": "r"})
+    assert bad_amount.status_code == 404  # no dispute #1 yet
+    client.post(
+        "/me/I3/disputes",
+        data={"period": PERIOD, "target_kind": "job", "target_id": "J2", "comment": "c"},
+    )
+    bad_amount = client.post("/hr/disputes/1/accept", data={"amount": "x", "reason": "r"})
+    assert bad_amount.status_code == 400 and "not an amount" in bad_amount.text
+
+
+def test_hr_page_and_close_button(client: TestClient) -> None:
+    page = client.get(f"/hr/{PERIOD}").text
+    assert "-70.00" in page and "10.00" in page  # net and bonus totals
+    assert "/api/periods/2025-10/export?headings=zh" in page
+    assert "/api/periods/2025-10/export.csv?headings=en" in page
+    assert 'action="/hr/2025-10/close"' in page
+    assert page.count("/me/I") >= 3  # every statement links to the installer's page
+
+    unconfirmed = client.post(f"/hr/{PERIOD}/close")
+    assert unconfirmed.status_code == 400
+    closed = client.post(
+        f"/hr/{PERIOD}/close",
+        data={"confirm": "yes"},
+        headers={"X-Scoring-User": "hr-li"},
+        follow_redirects=False,
+    )
+    assert closed.headers["location"] == "/hr/2025-10?done=closed"
+    after = follow(client, closed)
+    assert "期间已关账" in after and "hr-li" in after
+    assert 'action="/hr/2025-10/close"' not in after
+    again = client.post(f"/hr/{PERIOD}/close", data={"confirm": "yes"})
+    assert again.status_code == 409 and "already closed" in again.text
+    assert "已关账" in client.get(f"/me/I1?period={PERIOD}").text
+
+
+def test_ranking_page(client: TestClient) -> None:
+    page = client.get(f"/ranking/{PERIOD}")
+    assert page.status_code == 200
+    text = page.text
+    assert "华东家电" in text and "南方家居" in text
+    assert text.index("自有一队") < text.index("速装服务部")  # rank 1 before rank 2
+    assert "5.000" in text and "贝叶斯" in text
+    quiet = client.get("/ranking/2024-01").text  # no surveys: listed last, not ranked
+    assert quiet.count("未排名") == 3
+
+
+def test_unknown_page_is_html_404(client: TestClient) -> None:
+    page = client.get("/nowhere")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
