@@ -471,18 +471,12 @@ def adjust_command(
     user: Annotated[str | None, typer.Option(help="经办人 / author")] = None,
 ) -> None:
     """人工调整 / add a manual adjustment to an open period."""
-    from scoring.errors import InputError
-    from scoring.money import MoneyError, format_fen, parse_yuan
+    from scoring.money import format_fen, parse_amount
     from scoring.periods import parse_period
     from scoring.store.periods import add_manual
 
     parse_period(period)
-    try:
-        fen = parse_yuan(amount)
-    except MoneyError as exc:
-        raise InputError(str(exc)) from None
-    if not reason.strip():
-        raise InputError("须写明理由 / a reason is required")
+    fen = parse_amount(amount)
     with store() as target, target.begin() as conn:
         adjustment_id = add_manual(
             conn,
@@ -653,13 +647,9 @@ def dispute_accept_command(
 ) -> None:
     """接受申诉 / accept a dispute with an amount (a manual adjustment linked to it)."""
     from scoring.disputes import resolve
-    from scoring.errors import InputError
-    from scoring.money import MoneyError, parse_yuan
+    from scoring.money import parse_amount
 
-    try:
-        fen = parse_yuan(amount)
-    except MoneyError as exc:
-        raise InputError(str(exc)) from None
+    fen = parse_amount(amount)
     with store() as target:
         d = resolve(
             target,

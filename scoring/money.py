@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import polars as pl
 
+from scoring.errors import InputError
+
 FEN_PER_YUAN = 100
 
 
@@ -42,6 +44,14 @@ def parse_yuan(text: str) -> int:
     if fen != fen.to_integral_value():
         raise MoneyError(f"金额最多两位小数 / at most two decimals: {text!r}")
     return int(fen)
+
+
+def parse_amount(text: str) -> int:
+    """An amount a person typed (command line, web form) in fen; a bad one is an InputError."""
+    try:
+        return parse_yuan(text)
+    except MoneyError as exc:
+        raise InputError(str(exc)) from None
 
 
 def format_fen(fen: int) -> str:

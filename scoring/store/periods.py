@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from scoring.errors import PeriodError, PlanError
+from scoring.errors import InputError, PeriodError, PlanError
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
 from scoring.store.db import Store, now_us, take_lock, take_lock_sa
 from scoring.store.records import ingest_frame
@@ -319,6 +319,8 @@ def add_manual(
     author: str,
     dispute_id: int | None = None,
 ) -> int:
+    if not reason.strip():
+        raise InputError("须写明理由 / a reason is required")
     row = get_period(conn, period)
     if row is not None and row.status == "closed":
         raise PeriodError(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.disputes import open_dispute, resolve
 from scoring.errors import InputError, PeriodError
-from scoring.money import MoneyError, parse_yuan
+from scoring.money import parse_amount
 from scoring.store import Store
 from scoring.store import periods as store_periods
 from scoring.web.deps import valid_period
@@ -24,13 +24,6 @@ def get_dispute(store: Store, dispute_id: int) -> dict[str, Any]:
             return store_periods.get_dispute(conn, dispute_id)
         except PeriodError as exc:
             raise NotFound(exc.message) from None
-
-
-def parse_amount(text: str) -> int:
-    try:
-        return parse_yuan(text)
-    except MoneyError as exc:
-        raise InputError(str(exc)) from None
 
 
 def create_dispute(

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from payroll_export import export_period
 from scoring.errors import InputError, PeriodError
-from scoring.money import MoneyError, format_fen, parse_yuan
+from scoring.money import format_fen, parse_amount
 from scoring.periods import close, compute, simulate
 from scoring.result import Result
 from scoring.store import periods as store_periods
@@ -225,12 +225,7 @@ def add_adjustment(
     period: PeriodDep, body: AdjustmentIn, services: ServicesDep, actor: ActorDep
 ) -> AdjustmentOut:
     """人工调整 / a manual adjustment (signed yuan, with a reason) in an open period."""
-    try:
-        fen = parse_yuan(body.amount)
-    except MoneyError as exc:
-        raise InputError(str(exc)) from None
-    if not body.reason.strip():
-        raise InputError("须写明理由 / a reason is required")
+    fen = parse_amount(body.amount)
     require_installer(services.store, body.installer_id)
     author = (body.author or "").strip() or actor
     with services.store.begin() as conn:
