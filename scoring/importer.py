@@ -131,7 +131,8 @@ def import_paths(
         # The text of the accepted rows is no longer needed; a national month is gigabytes.
         parsed = dataclasses.replace(parsed, raw=None)
         ids = parsed.frame.get_column(ent.id_column)
-        known[ent.name] = pl.concat([known[ent.name], ids]).unique() if ent.name in known else ids
+        # Duplicates do no harm to a membership test; making 3M ids unique costs time.
+        known[ent.name] = pl.concat([known[ent.name], ids]) if ent.name in known else ids
         parsed_files.append((path, parsed))
 
     problems = {str(path): list(p.problems) for path, p in parsed_files if p.problems}

@@ -20,3 +20,8 @@ def work_column(field_name: str, part: str) -> str:
 def extra_column(index: int) -> str:
     """The trimmed text of the ``index``-th unknown column."""
     return f"__extra__{index}"
+
+
+def raw_column(index: int) -> str:
+    """The ``index``-th cell of a row as read (untrimmed)."""
+    return f"__raw__{index}"

@@ -12,6 +12,12 @@ depends on the month it falls in.
 
 The common shape ``YYYY-MM-DD HH:MM:SS`` goes through polars' fixed-format fast path; only the
 other cells reach the general pattern (the rest are null for it, which costs nothing).
+
+With ``raw`` (the untrimmed cell, see ``validate.py``) the conversion also makes the trimmed
+text itself: a cell of the exact shape ``YYYY-MM-DDTHH:MM:SS`` or ``YYYY-MM-DD HH:MM:SS`` has
+nothing to trim and is parsed straight from the cell (the ``T`` shape by its own format, which
+gives what the general pattern gives: ``tests/test_ingest_fast.py``); only the other cells are
+trimmed and go the way above.
 """
 
 from __future__ import annotations
@@ -20,12 +26,21 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from scoring.ingest.columns import work_column
-from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed
+from scoring.ingest.columns import text_column, work_column
+from scoring.ingest.conversion import (
+    Check,
+    Conversion,
+    invalid_when_unparsed,
+    only_where,
+    unread_text,
+)
 
 _DATE_PATTERN = (
     r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}(?:(?:[Tt]|[ ]+)0{1,2}:00(?::00(?:\.0{1,9})?)?)?$"
 )
+_FAST = "%Y-%m-%d %H:%M:%S"
+#: The two shapes a system export writes; such a cell has no space to trim.
+_STRICT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}$"
 _TIMESTAMP_PATTERN = (
     r"^(?<y>[0-9]{4})[-/](?<mo>[0-9]{1,2})[-/](?<d>[0-9]{1,2})"
     r"(?:(?:[Tt]|[ ]+)(?<h>[0-9]{1,2}):(?<mi>[0-9]{2})(?::(?<s>[0-9]{2})(?<f>\.[0-9]{1,6})?)?"
@@ -60,8 +75,18 @@ def date_conversion(field: str, text: pl.Expr, output: str) -> Conversion:
     )
 
 
-def timestamp_conversion(field: str, text: pl.Expr, output: str, zone: ZoneInfo) -> Conversion:
-    """Text → UTC instant, through a naive local/offset time and the offset in minutes."""
+def _parse(text: pl.Expr, form: str) -> pl.Expr:
+    return text.str.strptime(pl.Datetime("us"), form, strict=False, cache=False)
+
+
+def timestamp_conversion(
+    field: str, text: pl.Expr, output: str, zone: ZoneInfo, *, raw: pl.Expr | None = None
+) -> Conversion:
+    """Text → UTC instant, through a naive local/offset time and the offset in minutes.
+
+    ``raw``: the untrimmed cell; the conversion then also makes the text column ``text``,
+    with the trimmed text of the cells the strict shapes did not read (see ``unread_text``).
+    """
     if not zone.key:
         raise ValueError("the zone needs a key (ZoneInfo('Asia/Shanghai'), not from a file)")
     fast = work_column(field, "fast")
@@ -69,10 +94,8 @@ def timestamp_conversion(field: str, text: pl.Expr, output: str, zone: ZoneInfo)
     naive = work_column(field, "naive")
     offset = work_column(field, "offset")
 
-    fast_value = text.str.strptime(
-        pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False, cache=False
-    )
-    rest = pl.when(pl.col(fast).is_null()).then(text)
+    fast_value = _parse(text, _FAST)
+    rest = only_where(pl.col(fast).is_null(), text)
     group = pl.col(parts).struct.field
     general_text = pl.concat_str(
         [
@@ -114,9 +137,27 @@ def timestamp_conversion(field: str, text: pl.Expr, output: str, zone: ZoneInfo)
     shifted = naive_col.dt.replace_time_zone("UTC") - pl.duration(minutes=offset_col)
     value = pl.when(offset_col.is_null()).then(local).otherwise(shifted)
 
+    first: tuple[dict[str, pl.Expr], ...] = ({fast: fast_value},)
+    exact = work_column(field, "exact") if raw is not None else None
+    if raw is not None and exact is not None:
+        strict = pl.col(work_column(field, "strict"))
+        with_t = strict & raw.str.contains("T", literal=True)
+        first = (
+            {work_column(field, "strict"): raw.str.contains(_STRICT_PATTERN).fill_null(False)},
+            {
+                exact: pl.coalesce(
+                    _parse(pl.when(with_t).then(raw), "%Y-%m-%dT%H:%M:%S"),
+                    _parse(pl.when(strict & ~with_t).then(raw), _FAST),
+                )
+            },
+            {text_column(field): unread_text(raw, exact)},
+            # Any other cell is trimmed, then goes the usual way: the fast format, the pattern.
+            {fast: pl.coalesce(exact, fast_value)},
+        )
     return Conversion(
+        read=exact,
         steps=(
-            {fast: fast_value},
+            *first,
             {parts: rest.str.extract_groups(_TIMESTAMP_PATTERN)},
             {
                 naive: pl.coalesce(pl.col(fast), pl.when(~bad_offset).then(general)),

@@ -39,14 +39,15 @@ def check_references(parsed: Parsed, known: Mapping[str, pl.Series]) -> Parsed:
         target = field.references or ""
         if target not in known:
             raise KeyError(f"check_references needs the known ids of {target!r}")
-        ids = known[target].cast(pl.String).rename("_id").to_frame().unique()
+        # Repeated ids change nothing for an anti join: no need to make them unique first.
+        ids = known[target].cast(pl.String).rename("_id").to_frame()
         if field.kind is Kind.SHARES:
-            named = _installers_by_row(parsed)
+            missing = _unknown_installers(parsed, ids)
         else:
             named = parsed.frame.select(ROW, pl.col(field.column).alias("_value")).filter(
                 pl.col("_value").is_not_null()
             )
-        missing = named.join(ids, left_on="_value", right_on="_id", how="anti")
+            missing = named.join(ids, left_on="_value", right_on="_id", how="anti")
         unknown.append(missing.select(ROW, pl.lit(field.name).alias("_field"), "_value"))
 
     bad = pl.concat(unknown).sort(ROW, maintain_order=True)
@@ -81,13 +82,21 @@ def check_references(parsed: Parsed, known: Mapping[str, pl.Series]) -> Parsed:
     )
 
 
-def _installers_by_row(parsed: Parsed) -> pl.DataFrame:
-    """(_row, installer id) for every installer of every valid job."""
+def _unknown_installers(parsed: Parsed, ids: pl.DataFrame) -> pl.DataFrame:
+    """(_row, installer id) for every installer of a valid job that is not in ``ids``.
+
+    The installers are checked first (few are unknown, usually none), and only those are
+    matched to the row of their job; ``job_installers`` is in row order, and so is the result.
+    """
     if parsed.job_installers is None:
         raise ValueError("a jobs Parsed without job_installers")
     id_column = parsed.entity.id_column
-    return (
-        parsed.frame.select(ROW, pl.col(id_column).alias("job_id"))
-        .join(parsed.job_installers, on="job_id", how="inner", maintain_order="left")
-        .select(ROW, pl.col("installer_id").alias("_value"))
+    missing = parsed.job_installers.select("job_id", "installer_id").join(
+        ids, left_on="installer_id", right_on="_id", how="anti", maintain_order="left"
     )
+    return missing.join(
+        parsed.frame.select(ROW, pl.col(id_column).alias("job_id")),
+        on="job_id",
+        how="inner",
+        maintain_order="left",
+    ).select(ROW, pl.col("installer_id").alias("_value"))

@@ -56,14 +56,15 @@ ORDER_RULES: tuple[NotBefore, ...] = (
 )
 
 
-def row_checks(entity: Entity, text_of: dict[str, pl.Expr], present: set[str]) -> list[Check]:
+def row_checks(entity: Entity, filled_of: dict[str, pl.Expr], present: set[str]) -> list[Check]:
     """Required values and order rules of ``entity`` (typed columns are named by the field).
 
-    ``present`` are the fields that have a column in the file: a required field without one is
-    a file-level problem, reported once, not once per row.
+    ``filled_of``: per field, whether the cell is not empty once trimmed. ``present`` are the
+    fields that have a column in the file: a required field without one is a file-level
+    problem, reported once, not once per row.
     """
     checks = [
-        Check(f.name, text_of[f.name].is_null(), REQUIRED)
+        Check(f.name, ~filled_of[f.name], REQUIRED)
         for f in entity.fields
         if f.required and f.name in present
     ]

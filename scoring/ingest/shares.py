@@ -48,6 +48,11 @@ _PART = pl.Schema(
 )
 _SHARE = r"^(?:[0-9]{1,3}(?:\.[0-9]*)?|\.[0-9]+)$"
 
+#: A cell that is its own canonical text: trimmed pieces, no empty one, shares without a
+#: leading or trailing zero (what ``_canonical_piece`` would rewrite).
+_CANONICAL_PIECE = r"[^;:\s]+(?::(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?)?"
+_CANONICAL = rf"^{_CANONICAL_PIECE}(?:;{_CANONICAL_PIECE})*$"
+
 _ELEMENT = pl.element()
 _ID_OF_PIECE = _ELEMENT.str.replace(r":.*$", "").str.strip_chars()
 _SHARE_OF_PIECE = (
@@ -91,116 +96,165 @@ def _canonical_piece(piece: pl.Expr) -> pl.Expr:
 def shares_conversion(field: str, text: pl.Expr, output: str) -> Conversion:
     """Checks and working columns of the installer_ids cell; ``output`` gets the canonical text.
 
-    Working columns kept for :func:`job_installers`: the ids (list), the shares in millionths
-    (list, null without shares), the number of decimals ``k`` and ``simple``.
+    Working columns kept for :func:`job_installers`: ``simple`` (one id, no share: the text is
+    the id), the ids (list) of the other cells, the shares in millionths (list, null for a cell
+    without any ``:``) and the number of decimals ``k``.
+
+    Only the cells with several installers (about one in six) are split, and only those with
+    a ``:`` (fewer still) go through the share expressions; the others are null for them.
     """
     normal = work_column(field, "normal")
     simple = work_column(field, "simple")
     pieces = work_column(field, "pieces")
+    shared = work_column(field, "shared")
     ids = work_column(field, "ids")
     shares = work_column(field, "shares")
     scaled = work_column(field, "scaled")
     k = work_column(field, "k")
+    n_shares = work_column(field, "n_shares")
+    bad_share = work_column(field, "bad_share")
+    non_positive = work_column(field, "non_positive")
+    total = work_column(field, "total")
     n = pl.col(ids).list.len()
-    n_shares = pl.col(shares).list.eval(_ELEMENT.is_not_null().sum()).list.first()
 
-    complex_text = pl.when(~pl.col(simple)).then(pl.col(normal))
-    split = complex_text.str.split(";").list.eval(_ELEMENT.str.strip_chars())
     bad_share_piece = _ELEMENT.is_not_null() & (
         ~_ELEMENT.str.contains(_SHARE) | (_fraction(_ELEMENT).str.len_chars() > MAX_DECIMALS)
     )
-    all_shares = (n_shares == n) & (n > 0)
-    bad_share = pl.col(shares).list.eval(bad_share_piece).list.any()
-    non_positive = all_shares & ~bad_share & pl.col(scaled).list.eval(_ELEMENT <= 0).list.any()
+    all_shares = (pl.col(n_shares) == n) & (n > 0)
     # The list of repeated ids is only built for the reason, on the rows that have one.
     repeated = pl.col(ids).list.n_unique() < n
     duplicates = pl.col(ids).list.eval(
         _ELEMENT.filter(_ELEMENT.is_duplicated() & (_ELEMENT != "")).unique(maintain_order=True)
     )
-    total = pl.col(scaled).list.eval(_ELEMENT.sum()).list.first()
-    canonical = (
-        pl.when(pl.col(simple))
-        .then(pl.col(normal))
-        .otherwise(pl.col(pieces).list.eval(_canonical_piece(_ELEMENT)).list.join(";"))
+    # A cell already in canonical form is its own canonical text; a piece without ":" is too
+    # (every rewrite needs a ":"). Only the other cells with shares are rewritten.
+    rewrite = pl.col(output).is_null()
+    canonical = pl.col(output).fill_null(
+        pl.coalesce(
+            pl.when(rewrite).then(pl.col(shared)).list.eval(_canonical_piece(_ELEMENT)),
+            pl.when(rewrite).then(pl.col(pieces)),
+        ).list.join(";")
     )
+    not_simple = ~pl.col(simple)
     return Conversion(
         steps=(
-            {normal: text.str.replace_many(["；", "："], [";", ":"])},
-            {simple: ~pl.col(normal).str.contains(r"[;:]")},
-            {pieces: split.list.filter(_ELEMENT.str.len_bytes() > 0)},
+            {simple: ~text.str.contains(r"[;:；：]")},
+            # Null for the simple cells: nothing below is computed for them.
+            {normal: pl.when(not_simple).then(text).str.replace_many(["；", "："], [";", ":"])},
             {
-                ids: pl.col(pieces).list.eval(_ID_OF_PIECE),
-                shares: pl.col(pieces).list.eval(_SHARE_OF_PIECE),
+                pieces: pl.col(normal)
+                .str.split(";")
+                .list.eval(_ELEMENT.str.strip_chars())
+                .list.filter(_ELEMENT.str.len_bytes() > 0)
+            },
+            {
+                shared: pl.when(pl.col(normal).str.contains(":", literal=True)).then(
+                    pl.col(pieces)
+                ),
+                output: pl.when(pl.col(simple))
+                .then(text)
+                .when(pl.col(normal).str.contains(_CANONICAL))
+                .then(pl.col(normal)),
+            },
+            {
+                # Without ":" a piece is its id (pieces are trimmed already).
+                ids: pl.coalesce(pl.col(shared).list.eval(_ID_OF_PIECE), pl.col(pieces)),
+                shares: pl.col(shared).list.eval(_SHARE_OF_PIECE),
             },
             {
                 scaled: pl.col(shares).list.eval(_scaled(_ELEMENT)),
                 k: pl.col(shares).list.eval(_fraction(_ELEMENT).str.len_chars()).list.max(),
+                n_shares: pl.col(shares)
+                .list.eval(_ELEMENT.is_not_null().sum())
+                .list.first()
+                .fill_null(0),
+                bad_share: pl.col(shares).list.eval(bad_share_piece).list.any().fill_null(False),
                 output: canonical,
+            },
+            {
+                non_positive: all_shares
+                & ~pl.col(bad_share)
+                & pl.col(scaled).list.eval(_ELEMENT <= 0).list.any(),
+                total: pl.col(scaled).list.eval(_ELEMENT.sum()).list.first(),
             },
         ),
         checks=(
             Check(
                 field,
-                ~pl.col(simple) & ((n == 0) | pl.col(ids).list.eval(_ELEMENT == "").list.any()),
+                not_simple & ((n == 0) | pl.col(ids).list.eval(_ELEMENT == "").list.any()),
                 EMPTY_ID,
             ),
-            Check(field, ~pl.col(simple) & (bad_share | non_positive), BAD_SHARE),
-            Check(field, ~pl.col(simple) & (n_shares > 0) & (n_shares < n), MIXED),
+            Check(field, not_simple & (pl.col(bad_share) | pl.col(non_positive)), BAD_SHARE),
+            Check(field, not_simple & (pl.col(n_shares) > 0) & (pl.col(n_shares) < n), MIXED),
             Check(
                 field,
-                ~pl.col(simple) & all_shares & ~bad_share & ~non_positive & (total != _SCALE),
+                not_simple
+                & all_shares
+                & ~pl.col(bad_share)
+                & ~pl.col(non_positive)
+                & (pl.col(total) != _SCALE),
                 NOT_ONE,
             ),
             Check(
                 field,
-                ~pl.col(simple) & repeated,
+                not_simple & repeated,
                 pl.lit(DUPLICATE) + duplicates.list.join(", "),
             ),
         ),
-        keep=(simple, normal, ids, scaled, k),
+        keep=(simple, ids, scaled, k),
     )
 
 
-def job_installers(valid: pl.LazyFrame, *, field: str, job_id: str) -> pl.DataFrame:
-    """One row per (job, installer) of the valid rows, with an exact common-denominator share."""
+def job_installers(valid: pl.LazyFrame, *, field: str, output: str, job_id: str) -> pl.DataFrame:
+    """One row per (job, installer) of the valid rows, with an exact common-denominator share.
+
+    ``output``: the typed column of the field (the canonical text; the id of a simple cell).
+    """
     simple = work_column(field, "simple")
-    normal = work_column(field, "normal")
     ids = work_column(field, "ids")
     scaled = work_column(field, "scaled")
     k = work_column(field, "k")
     one = valid.filter(pl.col(simple)).select(
         pl.col(job_id).alias("job_id"),
-        pl.col(normal).alias("installer_id"),
+        pl.col(output).alias("installer_id"),
         pl.lit(1, pl.Int64).alias("share_num"),
         pl.lit(1, pl.Int64).alias("share_den"),
         pl.col("_row").cast(pl.Int64),
     )
-    many = (
-        valid.filter(~pl.col(simple))
+    several = valid.filter(~pl.col(simple))
+    # Equal shares: no ":" in the cell (a valid cell has a share for all or for none).
+    equal = (
+        several.filter(pl.col(scaled).is_null())
+        .select(
+            pl.col(job_id).alias("job_id"),
+            pl.col(ids).alias("installer_id"),
+            pl.lit(1, pl.Int64).alias("share_num"),
+            pl.col(ids).list.len().cast(pl.Int64).alias("share_den"),
+            pl.col("_row").cast(pl.Int64),
+        )
+        .explode("installer_id")
+    )
+    given = (
+        several.filter(pl.col(scaled).is_not_null())
         .select(
             pl.col(job_id).alias("job_id"),
             pl.col(ids).alias("installer_id"),
             pl.col(scaled).alias("scaled"),
-            pl.col(ids).list.len().cast(pl.Int64).alias("n"),
             pl.col(k).cast(pl.Int64).alias("k"),
-            pl.col("_row"),
+            pl.col("_row").cast(pl.Int64),
         )
         .explode("installer_id", "scaled")
         .select(
             "job_id",
             "installer_id",
-            pl.when(pl.col("scaled").is_null())
-            .then(pl.lit(1, pl.Int64))
-            .otherwise(pl.col("scaled") // pl.lit(10, pl.Int64).pow(MAX_DECIMALS - pl.col("k")))
-            .alias("share_num"),
-            pl.when(pl.col("scaled").is_null())
-            .then(pl.col("n"))
-            .otherwise(pl.lit(10, pl.Int64).pow(pl.col("k")))
-            .alias("share_den"),
+            (pl.col("scaled") // pl.lit(10, pl.Int64).pow(MAX_DECIMALS - pl.col("k"))).alias(
+                "share_num"
+            ),
+            pl.lit(10, pl.Int64).pow(pl.col("k")).alias("share_den"),
             "_row",
         )
     )
-    together = pl.concat([one, many.cast(_PART)])
+    together = pl.concat([one, equal.cast(_PART), given.cast(_PART)])
     return (
         together.sort("_row", maintain_order=True)
         .select(*(pl.col(name).cast(dtype) for name, dtype in JOB_INSTALLERS_SCHEMA.items()))

@@ -94,24 +94,53 @@ def unique_names(headers: list[str]) -> list[str]:
 
 def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame]:
     name = path.name
-    if _is_utf8(path):
-        source: Path | bytes = path
-        text_head = _head_text(path, "utf-8-sig")
-    else:
-        # Not UTF-8: Excel on Chinese Windows saves CSV as GB18030 (GBK). Decode it all at once;
-        # such files come from a desktop and are small compared with system exports.
-        try:
-            decoded = path.read_bytes().decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"文件 {name} 既不是 UTF-8 也不是 GB18030 编码 / "
-                f"file {name} is neither UTF-8 nor GB18030 text"
-            ) from exc
-        source = decoded.encode("utf-8")
-        text_head = decoded[:65536]
-    header = _first_record(text_head)
-    if header is None or not any(cell.strip() for cell in header):
-        raise InputError(f"文件 {name} 第 1 行应为表头 / file {name} has no header in row 1")
+    # Most files are UTF-8: polars reads them and checks every cell is UTF-8 as it goes, so
+    # the whole file is decoded once. Only when polars fails is the file checked (in chunks)
+    # to tell a GB18030 file from a malformed UTF-8 one.
+    text_head = _head_text(path, "utf-8-sig")
+    if text_head is not None:
+        header = _first_record(text_head)
+        if _has_header(header):
+            assert header is not None
+            try:
+                return tuple(header), _csv_frame(name, path, header)
+            except _NotUtf8:
+                pass
+        elif _is_utf8(path):
+            raise _no_header(name)
+    # Not UTF-8: Excel on Chinese Windows saves CSV as GB18030 (GBK). Decode it all at once;
+    # such files come from a desktop and are small compared with system exports.
+    try:
+        decoded = path.read_bytes().decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"文件 {name} 既不是 UTF-8 也不是 GB18030 编码 / "
+            f"file {name} is neither UTF-8 nor GB18030 text"
+        ) from exc
+    header = _first_record(decoded[:65536])
+    if not _has_header(header):
+        raise _no_header(name)
+    assert header is not None
+    try:
+        return tuple(header), _csv_frame(name, decoded.encode("utf-8"), header)
+    except _NotUtf8 as exc:  # pragma: no cover - re-encoded text is UTF-8
+        raise AssertionError(name) from exc
+
+
+class _NotUtf8(Exception):
+    """Polars could not read a file that is not valid UTF-8."""
+
+
+def _has_header(header: list[str] | None) -> bool:
+    return header is not None and any(cell.strip() for cell in header)
+
+
+def _no_header(name: str) -> InputError:
+    return InputError(f"文件 {name} 第 1 行应为表头 / file {name} has no header in row 1")
+
+
+def _csv_frame(name: str, source: Path | bytes, header: list[str]) -> pl.DataFrame:
+    """The data rows of ``source`` as text; raises :class:`_NotUtf8` for a non-UTF-8 file."""
     names = unique_names(header)
     try:
         frame = pl.read_csv(
@@ -125,14 +154,15 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame]:
             row_index_offset=1,
         )
     except pl.exceptions.ComputeError as exc:
+        if isinstance(source, Path) and not _is_utf8(source):
+            raise _NotUtf8 from exc
         raise _csv_error(name, source, len(header), exc) from exc
     except pl.exceptions.NoDataError as exc:
         raise InputError(f"文件 {name} 为空 / file {name} is empty") from exc
     if frame.width - 1 != len(names):
         raise _csv_error(name, source, len(header), None)
     # Row 1 is the header as polars read it; data rows are 2, 3, ...
-    frame = frame.slice(1).select([*names, pl.col(ROW).cast(pl.Int64)])
-    return tuple(header), frame
+    return frame.slice(1).select([*names, pl.col(ROW).cast(pl.Int64)])
 
 
 def _is_utf8(path: Path) -> bool:
@@ -148,9 +178,13 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _head_text(path: Path, encoding: str) -> str:
-    with path.open("r", encoding=encoding, newline="") as handle:
-        return handle.read(65536)
+def _head_text(path: Path, encoding: str) -> str | None:
+    """The first characters of the file, None when they are not text in ``encoding``."""
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            return handle.read(65536)
+    except UnicodeDecodeError:
+        return None
 
 
 def _first_record(text: str) -> list[str] | None:

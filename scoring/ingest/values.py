@@ -2,6 +2,12 @@
 
 Every cell has already been trimmed, with an empty cell as null; a null is never a value
 problem here (a missing required value is checked by the row rules).
+
+Fast paths: given the untrimmed cell (``raw``), the conversions of enums, scores, booleans and
+integers first read the cell exactly as written (a system export writes ``install``, ``5``,
+``true``); such a cell has nothing to trim, and only the other cells are trimmed and go the
+general way. Both give the same value (each fast path accepts only what the general path maps
+to the same value; ``tests/test_ingest_fast.py`` compares them).
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from scoring.entities import SCORE_LABELS, Field, Kind
-from scoring.ingest.columns import text_column
-from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed
+from scoring.ingest.columns import text_column, work_column
+from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed, unread_text
 from scoring.ingest.moments import date_conversion, timestamp_conversion
 from scoring.ingest.shares import shares_conversion
 from scoring.ingest.yuan import money_conversion
@@ -48,10 +54,12 @@ def enum_reason(field: Field) -> str:
     return f"取值须为以下之一:{zh} / must be one of: {en}"
 
 
-def conversion_for(field: Field, zone: ZoneInfo) -> Conversion:
+def conversion_for(field: Field, zone: ZoneInfo, *, raw: pl.Expr | None = None) -> Conversion:
     """The conversion of ``field`` from its text column to its typed column ``field.column``.
 
     ``Kind.SHARES`` also leaves working columns for the job_installers rows (``shares.py``).
+    ``raw``: the untrimmed cell, for the kinds with a fast path (``Conversion.read``
+    tells whether the conversion then makes the text column itself).
     """
     text = pl.col(text_column(field.name))
     out = field.column
@@ -65,29 +73,90 @@ def conversion_for(field: Field, zone: ZoneInfo) -> Conversion:
         case Kind.DATE:
             return date_conversion(field.name, text, out)
         case Kind.TIMESTAMP:
-            return timestamp_conversion(field.name, text, out, zone)
+            return timestamp_conversion(field.name, text, out, zone, raw=raw)
         case Kind.ENUM:
-            return _lookup(field, text, _enum_spellings(field), pl.String(), enum_reason(field))
+            # Fast path: a stored value as written (each is its own lower-case spelling).
+            values = list(field.labels)
+            exact: pl.Expr | None = None
+            if raw is not None:
+                exact = pl.when(raw.is_in(values)).then(raw)
+            return _lookup(
+                field,
+                text,
+                _enum_spellings(field),
+                pl.String(),
+                enum_reason(field),
+                raw=raw,
+                exact=exact,
+            )
         case Kind.SCORE:
             # Also "5.0": a number cell written by a program that keeps floats.
             scores = {str(n): n for n in range(1, 6)}
             scores |= {label: int(value) for value, label in SCORE_LABELS.items()}
-            normal = text.str.replace(r"^([1-5])\.0+$", "${1}")
-            return _lookup(field, normal, scores, pl.Int8(), SCORE_REASON, shown=text)
-        case Kind.BOOL:
+            # Fast path: one digit 1–5 as written.
+            exact = None
+            if raw is not None:
+                digit = pl.when(raw.str.len_bytes() == 1).then(raw.str.to_integer(strict=False))
+                exact = pl.when(digit.is_between(1, 5)).then(digit).cast(pl.Int8)
             return _lookup(
-                field, text.str.to_lowercase(), BOOLEANS, pl.Boolean(), BOOL_REASON, shown=text
+                field,
+                text.str.replace(r"^([1-5])\.0+$", "${1}"),
+                scores,
+                pl.Int8(),
+                SCORE_REASON,
+                shown=text,
+                raw=raw,
+                exact=exact,
+            )
+        case Kind.BOOL:
+            # Fast path: "true" or "false" as written.
+            exact = None
+            if raw is not None:
+                exact = pl.when(raw == "true").then(True).when(raw == "false").then(False)
+            return _lookup(
+                field,
+                text.str.to_lowercase(),
+                BOOLEANS,
+                pl.Boolean(),
+                BOOL_REASON,
+                shown=text,
+                raw=raw,
+                exact=exact,
             )
         case Kind.INT:
-            digits = text.str.replace(r"^([0-9]{1,18})(?:\.0+)?$", "${1}")
-            value = pl.when(digits.str.contains(r"^[0-9]{1,18}$")).then(
-                digits.str.to_integer(strict=False)
-            )
-            return Conversion(
-                steps=({out: value.cast(pl.Int64)},),
-                checks=(invalid_when_unparsed(field.name, text, pl.col(out), INT_REASON),),
-            )
+            return _integer(field, text, raw)
     raise AssertionError(f"no conversion for {field.kind}")  # pragma: no cover
+
+
+def _exact(field: Field) -> str:
+    """The working column of a fast path: the value of the cell read exactly as written."""
+    return work_column(field.name, "exact")
+
+
+def _integer(field: Field, text: pl.Expr, raw: pl.Expr | None) -> Conversion:
+    out = field.column
+    digits = text.str.replace(r"^([0-9]{1,18})(?:\.0+)?$", "${1}")
+    value = pl.when(digits.str.contains(r"^[0-9]{1,18}$")).then(digits.str.to_integer(strict=False))
+    checks = (invalid_when_unparsed(field.name, text, pl.col(out), INT_REASON),)
+    if raw is None:
+        return Conversion(steps=({out: value.cast(pl.Int64)},), checks=checks)
+    # Fast path: plain digits, at most 18 of them (to_integer also takes a sign: not here).
+    number = raw.str.to_integer(strict=False)
+    plain = (
+        number.is_not_null()
+        & (raw.str.len_bytes() <= 18)
+        & ~raw.str.starts_with("+")
+        & ~raw.str.starts_with("-")
+    )
+    return Conversion(
+        steps=(
+            {_exact(field): pl.when(plain).then(number)},
+            {text_column(field.name): unread_text(raw, _exact(field))},
+            {out: pl.coalesce(pl.col(_exact(field)), value).cast(pl.Int64)},
+        ),
+        checks=checks,
+        read=_exact(field),
+    )
 
 
 def _enum_spellings(field: Field) -> dict[str, str]:
@@ -108,14 +177,32 @@ def _lookup(
     reason: str,
     *,
     shown: pl.Expr | None = None,
+    raw: pl.Expr | None = None,
+    exact: pl.Expr | None = None,
 ) -> Conversion:
-    lookup_key = key.str.to_lowercase() if field.kind is Kind.ENUM else key
+    """Look the key of a cell up in ``table``; first ``exact``, the fast path, if given.
+
+    ``exact``: the value of the commonest cells read straight from the untrimmed cell ``raw``, null
+    for the others; it must give what the table gives (each such cell is a key of the table
+    that is its own key: lower case, no ``.0``, no space around it).
+    """
+    text = shown if shown is not None else key
+    lookup_key = key
+    if field.kind is Kind.ENUM:
+        lookup_key = key.str.to_lowercase()
     value = lookup_key.replace_strict(table, default=None, return_dtype=dtype)
     out = field.column
-    text = shown if shown is not None else key
+    checks = (invalid_when_unparsed(field.name, text, pl.col(out), reason),)
+    if raw is None or exact is None:
+        return Conversion(steps=({out: value},), checks=checks)
     return Conversion(
-        steps=({out: value},),
-        checks=(invalid_when_unparsed(field.name, text, pl.col(out), reason),),
+        steps=(
+            {_exact(field): exact},
+            {text_column(field.name): unread_text(raw, _exact(field))},
+            {out: pl.coalesce(pl.col(_exact(field)), value)},
+        ),
+        checks=checks,
+        read=_exact(field),
     )
 
 

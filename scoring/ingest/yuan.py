@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from scoring.ingest.columns import work_column
-from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed
+from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed, only_where
 from scoring.money import MoneyError, parse_yuan
 
 #: What ``parse_yuan`` removes before reading the number (thousands separators, currency marks).
@@ -75,7 +75,7 @@ def money_conversion(field: str, text: pl.Expr, output: str) -> Conversion:
     cleaned = work_column(field, "cleaned")
     fast = work_column(field, "fast")
     fast_col = pl.col(fast)
-    leftover = pl.when(fast_col.is_null()).then(text)
+    leftover = only_where(fast_col.is_null(), text)
     slow = leftover.map_batches(slow_fen, return_dtype=pl.Int64)
     value = pl.col(output)
     return Conversion(
