@@ -136,6 +136,9 @@ def test_disputes_by_command_line(tmp_path: Path) -> None:
     assert "open" in shown.stdout and "accept" in shown.stdout
     draft = runner.invoke(app, [*base, "compute", "2025-10"])
     assert draft.exit_code == 0
+    audit = runner.invoke(app, [*base, "audit"])
+    for action in ("dispute", "dispute_resolve", "adjust", "plan_activate"):
+        assert action in audit.stdout, action
 
 
 def test_simulate_by_command_line(tmp_path: Path) -> None:
