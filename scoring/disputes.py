@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from scoring.errors import PeriodError
+from scoring.errors import NotFoundError, PeriodError
+from scoring.periods import parse_period
 from scoring.store import Store, now_us
 from scoring.store import periods as store_periods
 from scoring.workdays import WorkCalendar
@@ -39,15 +40,18 @@ def open_dispute(
     calendar: WorkCalendar,
     zone: ZoneInfo,
 ) -> int:
+    parse_period(period)
     deadline = respond_by(dt.datetime.now(tz=zone), calendar, zone)
     with store.begin() as conn:
+        if not store_periods.installer_exists(conn, installer_id):
+            raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
         return store_periods.open_dispute(
             conn,
             period=period,
             installer_id=installer_id,
             target_kind=target_kind,
             target_id=target_id,
-            comment=comment,
+            comment=comment.strip(),
             actor=actor,
             respond_by=deadline,
         )
@@ -65,6 +69,8 @@ def resolve(
 ) -> dict[str, Any]:
     """Accept or reject; an accepted amount goes into ``period`` (default: the dispute's own
     period while it is open)."""
+    if period:
+        parse_period(period)
     with store.begin() as conn:
         dispute = store_periods.get_dispute(conn, dispute_id)
         target = period or dispute["period"]
@@ -78,7 +84,7 @@ def resolve(
             conn,
             dispute_id=dispute_id,
             accept=accept,
-            reason=reason,
+            reason=reason.strip(),
             actor=actor,
             amount_fen=amount_fen,
             period=target,

@@ -78,5 +78,9 @@ class PeriodError(ScoringError):
     """A period operation is not allowed (for example closing a closed period)."""
 
 
+class NotFoundError(ScoringError):
+    """An installer, dispute or other record named by the user does not exist."""
+
+
 class StoreError(ScoringError):
     """The store cannot be opened or is not at the expected schema."""

@@ -24,7 +24,7 @@ import polars as pl
 
 from scoring import pipeline
 from scoring.caps import carried_out
-from scoring.errors import PeriodError, PlanError
+from scoring.errors import InputError, PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.result import LINES_SCHEMA, Result
 from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
@@ -46,9 +46,9 @@ def parse_period(period: str) -> tuple[int, int]:
         year, month = (int(part) for part in period.split("-"))
         dt.date(year, month, 1)
     except (ValueError, TypeError):
-        raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}") from None
+        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}") from None
     if len(period) != 7:
-        raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
+        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
     return year, month
 
 

@@ -17,11 +17,12 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from scoring.errors import InputError, PeriodError, PlanError
+from scoring.errors import InputError, NotFoundError, PeriodError, PlanError
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
 from scoring.store.db import Store, now_us, take_lock, take_lock_sa
 from scoring.store.records import ingest_frame
 from scoring.store.schema import (
+    ENTITY_TABLES,
     audit_log,
     dispute_events,
     disputes,
@@ -258,7 +259,7 @@ def already_closed(period: str) -> str:
 
 def _period_literal(period: str) -> str:
     if len(period) != 7 or not period[:4].isdigit() or period[4] != "-" or not period[5:].isdigit():
-        raise PeriodError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
+        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
     return period
 
 
@@ -398,12 +399,12 @@ def open_dispute(
     respond_by: int,
 ) -> int:
     if target_kind not in DISPUTE_TARGETS:
-        raise PeriodError(
+        raise InputError(
             f"申诉对象应为 / a dispute is about one of {', '.join(DISPUTE_TARGETS)}, "
             f"not {target_kind!r}"
         )
     if not comment.strip():
-        raise PeriodError("申诉须写明理由 / a dispute needs a comment")
+        raise InputError("申诉须写明理由 / a dispute needs a comment")
     result = conn.execute(
         insert(disputes)
         .values(
@@ -422,6 +423,12 @@ def open_dispute(
     _dispute_step(conn, dispute_id, actor, "open", comment)
     audit(conn, actor, "dispute", f"#{dispute_id}", {"target": f"{target_kind} {target_id}"})
     return dispute_id
+
+
+def installer_exists(conn: Connection, installer_id: str) -> bool:
+    table = ENTITY_TABLES["installers"]
+    found = conn.execute(select(table.c.installer_id).where(table.c.installer_id == installer_id))
+    return found.first() is not None
 
 
 def _dispute_step(conn: Connection, dispute_id: int, actor: str, action: str, note: str) -> None:
@@ -445,7 +452,7 @@ def _dispute_step(conn: Connection, dispute_id: int, actor: str, action: str, no
 def get_dispute(conn: Connection, dispute_id: int) -> dict[str, Any]:
     row = conn.execute(select(disputes).where(disputes.c.dispute_id == dispute_id)).first()
     if row is None:
-        raise PeriodError(f"没有这个申诉 / no dispute #{dispute_id}")
+        raise NotFoundError(f"没有这个申诉 / no dispute #{dispute_id}")
     found = dict(row._mapping)
     found["events"] = [
         dict(r._mapping)
@@ -487,9 +494,9 @@ def resolve_dispute(
             f"{dispute['status']}"
         )
     if not reason.strip():
-        raise PeriodError("处理申诉须写明理由 / resolving a dispute needs a reason")
+        raise InputError("处理申诉须写明理由 / resolving a dispute needs a reason")
     if accept and amount_fen is None:
-        raise PeriodError("接受申诉须给出金额 / accepting a dispute needs an amount")
+        raise InputError("接受申诉须给出金额 / accepting a dispute needs an amount")
     changed = conn.execute(
         update(disputes)
         .where(and_(disputes.c.dispute_id == dispute_id, disputes.c.status == "open"))

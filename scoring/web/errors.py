@@ -29,6 +29,7 @@ from payroll_export import ExportError
 from scoring.errors import (
     CalendarError,
     InputError,
+    NotFoundError,
     PeriodError,
     PlanError,
     Problem,
@@ -40,8 +41,8 @@ from scoring.web.models import ErrorOut, ProblemOut
 log = logging.getLogger(__name__)
 
 
-class NotFound(ScoringError):
-    """An installer, dispute or other thing named in the request does not exist."""
+#: An installer, dispute or other thing named in the request does not exist.
+NotFound = NotFoundError
 
 
 def status_for(exc: ScoringError) -> int:
