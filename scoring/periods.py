@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+from sqlalchemy import Connection
 
 from scoring import pipeline
 from scoring.caps import carried_out
@@ -31,6 +32,7 @@ from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.store import Store
 from scoring.store import periods as store_periods
+from scoring.store.db import take_lock_sa
 from scoring.store.periods import StoredPlan
 from scoring.store.records import load_all
 from scoring.workdays import WorkCalendar
@@ -91,50 +93,61 @@ def store_plan_file(store: Store, path: Path, *, actor: str, activate: bool) -> 
     """Validate and keep a plan file as a version (and optionally put it in force)."""
     raw = path.read_bytes()
     plan = _plan_from_bytes(raw, str(path))
-    checksum = hashlib.sha256(raw).hexdigest()
     with store.begin() as conn:
-        store_periods.store_plan(
-            conn,
-            plan_id=plan.id,
-            version=str(plan.version),
-            effective_from=plan.effective_from.isoformat(),
-            checksum=checksum,
-            content=raw.decode("utf-8-sig"),
-            actor=actor,
-        )
-        if activate:
-            store_periods.activate_plan(
-                conn, plan_id=plan.id, version=str(plan.version), actor=actor
-            )
-        return store_periods.get_plan(conn, plan.id, str(plan.version))
+        return _store_plan(conn, plan, raw, actor=actor, activate=activate)
 
 
-def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> StoredPlan:
-    """The version in force at the start of ``period``; the shipped plan when none is active
-    (stored and activated on first use when ``persist``, else only read)."""
-    with store.begin() as conn:
-        found = store_periods.plan_in_force(conn, first_day(period))
-    if found is not None:
-        return found
-    with store.begin() as conn:
-        any_active = [p for p in store_periods.list_plans(conn) if p.activated_at is not None]
-    if any_active:
-        raise PlanError(
-            f"期间 {period} 开始时没有生效的方案 / no activated plan is in force on "
-            f"{first_day(period)}; activate one with `scoring plan activate FILE`"
-        )
-    if persist:
-        return store_plan_file(store, standard_plan_path(), actor=actor, activate=True)
-    raw = standard_plan_path().read_bytes()
-    plan = load_plan_text(raw.decode("utf-8-sig"), source=str(standard_plan_path()))
-    return StoredPlan(
+def _store_plan(
+    conn: Connection, plan: Plan, raw: bytes, *, actor: str, activate: bool
+) -> StoredPlan:
+    store_periods.store_plan(  # takes the period lock first
+        conn,
         plan_id=plan.id,
         version=str(plan.version),
         effective_from=plan.effective_from.isoformat(),
         checksum=hashlib.sha256(raw).hexdigest(),
         content=raw.decode("utf-8-sig"),
-        activated_at=None,
+        actor=actor,
     )
+    if activate:
+        store_periods.activate_plan(conn, plan_id=plan.id, version=str(plan.version), actor=actor)
+    return store_periods.get_plan(conn, plan.id, str(plan.version))
+
+
+def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> StoredPlan:
+    """The version in force at the start of ``period``; the shipped plan when no version was
+    ever activated (stored and activated on first use when ``persist``, else only read)."""
+    day = first_day(period)
+    with store.begin() as conn:
+        found = store_periods.plan_in_force(conn, day)
+        if found is None and any(p.activated_at for p in store_periods.list_plans(conn)):
+            # An activation may have committed between the two reads: look once more.
+            found = store_periods.plan_in_force(conn, day)
+            if found is None:
+                raise PlanError(
+                    f"期间 {period} 开始时没有生效的方案 / no activated plan is in force on "
+                    f"{day}; activate one with `scoring plan activate FILE`"
+                )
+    if found is not None:
+        return found
+    raw = standard_plan_path().read_bytes()
+    plan = _plan_from_bytes(raw, str(standard_plan_path()))
+    if not persist:
+        return StoredPlan(
+            plan_id=plan.id,
+            version=str(plan.version),
+            effective_from=plan.effective_from.isoformat(),
+            checksum=hashlib.sha256(raw).hexdigest(),
+            content=raw.decode("utf-8-sig"),
+            activated_at=None,
+        )
+    with store.begin() as conn:
+        take_lock_sa(conn, "period")
+        # Two first computations at once: the one that waited finds the other's plan.
+        found = store_periods.plan_in_force(conn, day)
+        if found is not None:
+            return found
+        return _store_plan(conn, plan, raw, actor=actor, activate=True)
 
 
 # -- computing ------------------------------------------------------------------------------
