@@ -161,10 +161,14 @@ class Context:
     frames: Frames
     calendar: WorkCalendar
     zone: ZoneInfo
+    #: The last import batch that changed a record, read *before* the frames: the frames hold
+    #: at least the data of that batch (perhaps more, which only costs a recomputation).
+    data_batch: int = 0
 
     @classmethod
     def load(cls, store: Store, *, zone: ZoneInfo, calendar: WorkCalendar | None = None) -> Context:
-        return cls(store, load_all(store), calendar or WorkCalendar.load(), zone)
+        data_batch = store_periods.last_changing_batch(store)
+        return cls(store, load_all(store), calendar or WorkCalendar.load(), zone, data_batch)
 
 
 def _status(store: Store, period: str) -> str:
@@ -229,6 +233,12 @@ def reconcile(ctx: Context, period: str) -> Reconciliation:
         if target != period:
             continue  # its corrections went to an earlier open period
         plan = _stored_plan_of(ctx, row)
+        frozen = store_periods.load_closed(ctx.store, row.period)
+        if frozen.about.get("data_batch") == ctx.data_batch:
+            # No record has changed since this period was closed: recomputing it would give
+            # exactly what it paid (same data, same plan, same carry), so skip the work.
+            carry, carry_from = carried_out(plan, frozen.lines), row.period
+            continue
         before = previous_period(row.period)
         carried_in = carry if carry_from == before else _frozen_carry(ctx, before)
         now = _raw_lines(ctx, row.period, plan, carried_in)
@@ -330,6 +340,7 @@ def compute(
     )
     result.draft = True
     result.about["status"] = "DRAFT"
+    result.about["data_batch"] = ctx.data_batch
     if record:
         with ctx.store.begin() as conn:
             store_periods.record_compute(

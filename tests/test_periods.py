@@ -293,3 +293,30 @@ def test_a_close_killed_midway_leaves_the_period_open_and_whole(
     assert store.read_frame("SELECT COUNT(*) AS n FROM period_statements").item() == 0
     closed = close(ctx(store), "2025-10", actor="hr")
     assert closed.lines.equals(before.lines)
+
+
+def test_closed_periods_are_recomputed_only_after_a_change(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scoring.periods as periods_module
+
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    calls: list[str] = []
+    real = periods_module._raw_lines
+
+    def counting(context: Context, period: str, *args: object) -> pl.DataFrame:
+        calls.append(period)
+        return real(context, period, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(periods_module, "_raw_lines", counting)
+    compute(ctx(store), "2025-11", actor="hr")
+    assert calls == []  # nothing imported since the close: nothing to correct
+    load(store, tmp_path / "again")  # the same files again: unchanged, still nothing
+    compute(ctx(store), "2025-11", actor="hr")
+    assert calls == []
+    changed = inputs.COMPLAINTS.replace("installer,2025", "customer_unreasonable,2025")
+    load(store, tmp_path / "fix", {"complaints": changed})
+    november, _ = compute(ctx(store), "2025-11", actor="hr")
+    assert calls == ["2025-10"]
+    assert november.lines.filter(pl.col("kind") == "adjustment").height == 3

@@ -26,6 +26,7 @@ from scoring.store.schema import (
     audit_log,
     dispute_events,
     disputes,
+    import_batches,
     manual_adjustments,
     periods,
     plans,
@@ -165,6 +166,17 @@ def closed_periods(conn: Connection) -> list[PeriodRow]:
     )
     found = [get_period(conn, r.period) for r in rows]
     return [p for p in found if p is not None]
+
+
+def last_changing_batch(store: Store) -> int:
+    """The newest import batch that added or replaced a record (0 when none)."""
+    with store.begin() as conn:
+        found = conn.execute(
+            select(func.coalesce(func.max(import_batches.c.batch_id), 0)).where(
+                import_batches.c.accepted + import_batches.c.replaced > 0
+            )
+        ).scalar_one()
+    return int(found)
 
 
 def record_compute(conn: Connection, period: str, actor: str, plan_label: str) -> None:
