@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import getpass
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -715,8 +716,10 @@ def demo_command(
     out.print("文件 / files:")
     for path in (run.db_path, out_dir / "input", run.files.xlsx, run.files.csv, *run.files.extra):
         out.print(f"  {path}", markup=False, highlight=False)
+    # The command as it was run (./.venv/bin/scoring after scripts/demo.sh), so it can be pasted.
+    program = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "scoring" else "scoring"
     out.print(
-        f"继续查看 / explore: scoring --db sqlite:///{run.db_path.resolve()} audit",
+        f"继续查看 / explore: {program} --db sqlite:///{run.db_path.resolve()} audit",
         markup=False,
         highlight=False,
     )
