@@ -320,3 +320,13 @@ def test_closed_periods_are_recomputed_only_after_a_change(
     november, _ = compute(ctx(store), "2025-11", actor="hr")
     assert calls == ["2025-10"]
     assert november.lines.filter(pl.col("kind") == "adjustment").height == 3
+
+
+def test_a_manual_adjustment_names_a_known_installer(store: Store, tmp_path: Path) -> None:
+    from scoring.errors import NotFoundError
+
+    load(store, tmp_path / "in")
+    with pytest.raises(NotFoundError, match="I404"), store.begin() as conn:
+        store_periods.add_manual(
+            conn, period="2025-10", installer_id="I404", amount_fen=100, reason="x", author="hr"
+        )

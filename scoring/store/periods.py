@@ -334,6 +334,8 @@ def add_manual(
 ) -> int:
     if not reason.strip():
         raise InputError("须写明理由 / a reason is required")
+    if not installer_exists(conn, installer_id):
+        raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
     row = get_period(conn, period)
     if row is not None and row.status == "closed":
         raise PeriodError(
