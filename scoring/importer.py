@@ -116,7 +116,10 @@ def import_paths(
     order = {e.name: i for i, e in enumerate(ENTITIES)}
     typed = sorted(((entity_of(p, entity), p) for p in files), key=lambda ep: order[ep[0].name])
 
+    # Ids a reference may name: those stored, loaded when first needed, plus those accepted
+    # earlier in this batch.
     known: dict[str, pl.Series] = {}
+    in_batch: dict[str, list[pl.Series]] = {}
     parsed_files: list[tuple[Path, Parsed]] = []
     steps = len(typed) + 1
     for done, (ent, path) in enumerate(typed):
@@ -126,13 +129,15 @@ def import_paths(
         for ref in needed:
             assert ref is not None
             if ref not in known:
-                known[ref] = load_ids(store, BY_NAME[ref])
+                known[ref] = pl.concat([load_ids(store, BY_NAME[ref]), *in_batch.get(ref, [])])
         parsed = check_references(parsed, known)
         # The text of the accepted rows is no longer needed; a national month is gigabytes.
         parsed = dataclasses.replace(parsed, raw=None)
         ids = parsed.frame.get_column(ent.id_column)
-        # Duplicates do no harm to a membership test; making 3M ids unique costs time.
-        known[ent.name] = pl.concat([known[ent.name], ids]) if ent.name in known else ids
+        in_batch.setdefault(ent.name, []).append(ids)
+        if ent.name in known:
+            # Duplicates do no harm to a membership test; making 3M ids unique costs time.
+            known[ent.name] = pl.concat([known[ent.name], ids])
         parsed_files.append((path, parsed))
 
     problems = {str(path): list(p.problems) for path, p in parsed_files if p.problems}

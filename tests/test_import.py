@@ -244,3 +244,22 @@ def test_two_imports_at_once_store_each_record_once(store: Store, tmp_path: Path
     unchanged = sorted(sum(f.unchanged for f in r.files) for r in reports)
     assert accepted == [0, 15] and unchanged == [0, 15]
     assert load_all(store)["jobs"].height == 3
+
+
+def test_a_later_batch_may_reference_stored_and_new_records_together(
+    store: Store, tmp_path: Path
+) -> None:
+    run(store, [inputs.write(tmp_path / "in")], tmp_path)
+    jobs = (
+        inputs.JOBS.splitlines()[0]
+        + "\nJ9,I3,repair,净水器,2025-10-21T10:00:00,,,,2025-10-22T10:00:00,\n"
+    )
+    surveys = (
+        "survey_id,job_id,surveyed_at,overall\n"
+        "S8,J1,2025-10-13T10:00:00,4\n"  # a job stored by the first batch
+        "S9,J9,2025-10-23T10:00:00,5\n"  # a job of this batch
+    )
+    report = run(
+        store, [inputs.write(tmp_path / "next", {"jobs": jobs, "surveys": surveys})], tmp_path
+    )
+    assert counts(report) == {"jobs": (1, 0, 0, 0), "surveys": (2, 0, 0, 0)}
