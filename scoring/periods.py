@@ -12,7 +12,6 @@ the period it corrects (``corrects_period``) and the record behind it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -25,8 +24,9 @@ from sqlalchemy import Connection
 
 from scoring import pipeline
 from scoring.caps import carried_out
-from scoring.errors import InputError, PeriodError, PlanError
+from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
+from scoring.period_names import check_period
 from scoring.result import LINES_SCHEMA, Result
 from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
@@ -44,24 +44,18 @@ _KEY = ["installer_id", "rule_id", "source", "source_id", "job_id"]
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    try:
-        year, month = (int(part) for part in period.split("-"))
-        dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}") from None
-    if len(period) != 7:
-        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
-    return year, month
+    check_period(period)
+    return int(period[:4]), int(period[5:])
 
 
 def previous_period(period: str) -> str:
     year, month = parse_period(period)
-    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
 
 
 def next_period(period: str) -> str:
     year, month = parse_period(period)
-    return f"{year + month // 12}-{month % 12 + 1:02d}"
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 def first_day(period: str) -> str:

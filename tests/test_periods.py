@@ -330,3 +330,25 @@ def test_a_manual_adjustment_names_a_known_installer(store: Store, tmp_path: Pat
         store_periods.add_manual(
             conn, period="2025-10", installer_id="I404", amount_fen=100, reason="x", author="hr"
         )
+
+
+@pytest.mark.parametrize("spelling", ["２０２５-１０", " 2025-10", "2025-1", "2025-13", "+202-01"])
+def test_a_period_has_one_spelling(store: Store, tmp_path: Path, spelling: str) -> None:
+    from scoring.errors import InputError
+    from scoring.periods import parse_period
+
+    with pytest.raises(InputError, match="YYYY-MM"):
+        parse_period(spelling)
+    load(store, tmp_path / "in")
+    with pytest.raises(InputError, match="YYYY-MM"), store.begin() as conn:
+        store_periods.add_manual(
+            conn, period=spelling, installer_id="I1", amount_fen=100, reason="x", author="hr"
+        )
+
+
+def test_period_arithmetic_keeps_four_digit_years() -> None:
+    from scoring.periods import next_period, previous_period
+
+    assert previous_period("2025-01") == "2024-12"
+    assert next_period("2025-12") == "2026-01"
+    assert previous_period("1000-01") == "0999-12"

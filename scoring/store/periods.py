@@ -18,6 +18,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from scoring.errors import InputError, NotFoundError, PeriodError, PlanError
+from scoring.period_names import check_period
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
 from scoring.store.db import Store, now_us, take_lock, take_lock_sa
 from scoring.store.records import ingest_frame
@@ -270,9 +271,8 @@ def already_closed(period: str) -> str:
 
 
 def _period_literal(period: str) -> str:
-    if len(period) != 7 or not period[:4].isdigit() or period[4] != "-" or not period[5:].isdigit():
-        raise InputError(f"期间格式应为 YYYY-MM / a period is YYYY-MM, not {period!r}")
-    return period
+    """A period safe to put in SQL text: exactly YYYY-MM in ASCII digits."""
+    return check_period(period)
 
 
 def load_closed(store: Store, period: str) -> Result:
@@ -332,6 +332,7 @@ def add_manual(
     author: str,
     dispute_id: int | None = None,
 ) -> int:
+    check_period(period)
     if not reason.strip():
         raise InputError("须写明理由 / a reason is required")
     if not installer_exists(conn, installer_id):
