@@ -126,6 +126,12 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
         return found
     raw = standard_plan_path().read_bytes()
     plan = _plan_from_bytes(raw, str(standard_plan_path()))
+    if plan.effective_from.isoformat() > day:
+        raise PlanError(
+            f"期间 {period} 开始时没有生效的方案(内置方案自 {plan.effective_from} 起生效)/ no "
+            f"plan is in force on {day}: the shipped plan applies from {plan.effective_from}; "
+            "activate one with `scoring plan activate FILE`"
+        )
     if not persist:
         return StoredPlan(
             plan_id=plan.id,

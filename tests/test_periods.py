@@ -352,3 +352,33 @@ def test_period_arithmetic_keeps_four_digit_years() -> None:
     assert previous_period("2025-01") == "2024-12"
     assert next_period("2025-12") == "2026-01"
     assert previous_period("1000-01") == "0999-12"
+
+
+def test_a_manual_adjustment_added_during_a_close_is_not_lost(store: Store, tmp_path: Path) -> None:
+    from scoring.periods import plan_for
+
+    load(store, tmp_path / "in")
+    # The close computed its result before HR added an adjustment in another process…
+    result, _ = compute(ctx(store), "2025-10", actor="hr", record=False, persist_plan=True)
+    with store.begin() as conn:
+        store_periods.add_manual(
+            conn, period="2025-10", installer_id="I2", amount_fen=50000, reason="补发", author="hr"
+        )
+    # …so freezing that result is refused, and a new close pays the adjustment.
+    with pytest.raises(PeriodError, match="close it again"):
+        store_periods.save_closed(
+            store, result, actor="hr", plan=plan_for(store, "2025-10", actor="hr")
+        )
+    closed = close(ctx(store), "2025-10", actor="hr")
+    assert closed.lines.filter(pl.col("kind") == "manual").get_column("amount_fen").to_list() == [
+        50000
+    ]
+
+
+def test_no_plan_is_used_before_its_effective_date(store: Store, tmp_path: Path) -> None:
+    from scoring.errors import PlanError
+
+    load(store, tmp_path / "in")
+    with pytest.raises(PlanError, match="2025-01-01"):
+        compute(ctx(store), "2024-12", actor="hr")
+    assert store.read_frame("SELECT COUNT(*) AS n FROM plans").item() == 0

@@ -234,7 +234,8 @@ def test_ranking_page(client: TestClient) -> None:
     assert "华东家电" in text and "南方家居" in text
     assert text.index("自有一队") < text.index("速装服务部")  # rank 1 before rank 2
     assert "5.000" in text and "贝叶斯" in text
-    quiet = client.get("/ranking/2024-01").text  # no surveys: listed last, not ranked
+    # A month under the plan but without surveys: every team listed last, not ranked.
+    quiet = client.get("/ranking/2025-03").text
     assert quiet.count("未排名") == 3
 
 

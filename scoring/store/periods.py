@@ -182,6 +182,7 @@ def last_changing_batch(store: Store) -> int:
 
 def record_compute(conn: Connection, period: str, actor: str, plan_label: str) -> None:
     """Note that a draft was computed (the period row is created open on first use)."""
+    take_lock_sa(conn, "period")  # a close or another first compute may be racing
     now = now_us()
     if get_period(conn, period) is None:
         conn.execute(insert(periods).values(period=period, status="open", computed_at=now))
@@ -204,6 +205,20 @@ def save_closed(store: Store, result: Result, *, actor: str, plan: StoredPlan) -
         row = cur.fetchone()
         if row is not None and row[0] == "closed":
             raise PeriodError(already_closed(period))
+        cur.execute(
+            "SELECT adjustment_id FROM manual_adjustments WHERE period = '"
+            + _period_literal(period)
+            + "'"
+        )
+        stored_manual = {str(r[0]) for r in cur.fetchall()}
+        frozen_manual = set(
+            result.lines.filter(pl.col("kind") == "manual").get_column("source_id").to_list()
+        )
+        if stored_manual != frozen_manual:
+            raise PeriodError(
+                f"关账期间人工调整有变动,请重新关账 / manual adjustments of {period} changed "
+                "while it was being closed: close it again"
+            )
         if row is not None:
             cur.execute("DELETE FROM periods WHERE period = '" + _period_literal(period) + "'")
         closed_at = now_us()
@@ -337,6 +352,9 @@ def add_manual(
         raise InputError("须写明理由 / a reason is required")
     if not installer_exists(conn, installer_id):
         raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
+    # Under the period lock, so a close cannot freeze the period between this check and the
+    # insert; save_closed then sees the adjustment and refuses a result computed without it.
+    take_lock_sa(conn, "period")
     row = get_period(conn, period)
     if row is not None and row.status == "closed":
         raise PeriodError(
