@@ -199,9 +199,18 @@ def _frozen_carry(ctx: Context, period: str) -> pl.DataFrame | None:
         row = store_periods.get_period(conn, period)
     if row is None or row.status != "closed":
         return None
-    return carried_out(
-        _stored_plan_of(ctx, row), store_periods.load_closed(ctx.store, period).lines
-    )
+    plan = _stored_plan_of(ctx, row)
+    if not any(cap.above_cap == "carry_forward" for cap in plan.caps):
+        return None  # nothing can have been carried: spare reading its lines
+    return carried_out(plan, store_periods.load_closed(ctx.store, period).lines)
+
+
+def carry_key(carried: pl.DataFrame | None) -> str:
+    """A fingerprint of what was carried into a period, recorded in its ``about``."""
+    if carried is None or carried.height == 0:
+        return "none"
+    rows = sorted(carried.select("installer_id", "amount_fen", "period").iter_rows())
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 @dataclass
@@ -233,14 +242,16 @@ def reconcile(ctx: Context, period: str) -> Reconciliation:
         if target != period:
             continue  # its corrections went to an earlier open period
         plan = _stored_plan_of(ctx, row)
-        frozen = store_periods.load_closed(ctx.store, row.period)
-        if frozen.about.get("data_batch") == ctx.data_batch:
-            # No record has changed since this period was closed: recomputing it would give
-            # exactly what it paid (same data, same plan, same carry), so skip the work.
-            carry, carry_from = carried_out(plan, frozen.lines), row.period
-            continue
         before = previous_period(row.period)
         carried_in = carry if carry_from == before else _frozen_carry(ctx, before)
+        frozen = store_periods.load_closed(ctx.store, row.period)
+        if frozen.about.get("data_batch") == ctx.data_batch and frozen.about.get(
+            "carried_in"
+        ) == carry_key(carried_in):
+            # No record has changed since this period was closed and what is carried into it
+            # is what was carried then: recomputing it would give exactly what it paid.
+            carry, carry_from = carried_out(plan, frozen.lines), row.period
+            continue
         now = _raw_lines(ctx, row.period, plan, carried_in)
         recomputed[row.period] = now
         paid = store_periods.paid_lines(ctx.store, row.period)
@@ -341,6 +352,7 @@ def compute(
     result.draft = True
     result.about["status"] = "DRAFT"
     result.about["data_batch"] = ctx.data_batch
+    result.about["carried_in"] = carry_key(reconciled.carried_in)
     if record:
         with ctx.store.begin() as conn:
             store_periods.record_compute(

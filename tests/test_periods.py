@@ -382,3 +382,23 @@ def test_no_plan_is_used_before_its_effective_date(store: Store, tmp_path: Path)
     with pytest.raises(PlanError, match="2025-01-01"):
         compute(ctx(store), "2024-12", actor="hr")
     assert store.read_frame("SELECT COUNT(*) AS n FROM plans").item() == 0
+
+
+def test_closing_out_of_order_with_a_carry_still_pays_the_carry(
+    store: Store, tmp_path: Path
+) -> None:
+    from scoring.periods import store_plan_file
+
+    text = standard_plan_path().read_text(encoding="utf-8")
+    text = text.replace("above_cap: waive", "above_cap: carry_forward")
+    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
+    plan = tmp_path / "carrying.yaml"
+    plan.write_text(text, encoding="utf-8")
+    store_plan_file(store, plan, actor="ops", activate=True)
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-11", actor="hr")  # closed first, while October was open…
+    close(ctx(store), "2025-10", actor="hr")  # …so October's carry was not in it
+    december, _ = compute(ctx(store), "2025-12", actor="hr")
+    adjustments = december.lines.filter(pl.col("kind") == "adjustment")
+    assert by_rule(adjustments, "I3") == {"carried_deduction": -6500, "statutory_cap": 5000}
+    assert set(adjustments.get_column("corrects_period")) == {"2025-11"}
