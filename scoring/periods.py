@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from scoring import pipeline
-from scoring.caps import carried_out
+from scoring.caps import CARRY_RULE, carried_out
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period_names import check_period
@@ -393,9 +393,15 @@ def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Compa
     draft_plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
     with ctx.store.begin() as conn:
         manual = store_periods.manual_lines(conn, period)
+    carried_in: pl.DataFrame | None
     if _status(ctx.store, period) == "closed":
         prior = current.lines.filter(pl.col("kind").is_in(["adjustment", "manual"]))
-        carried_in = _frozen_carry(ctx, previous_period(period))
+        # Exactly what the period was closed with: its own carried-deduction lines.
+        carried_in = current.lines.filter(pl.col("rule_id") == CARRY_RULE).select(
+            "installer_id",
+            (-pl.col("amount_fen")).alias("amount_fen"),
+            pl.col("source_id").alias("period"),
+        )
     else:
         reconciled = reconcile(ctx, period)
         prior = pl.concat([reconciled.adjustments, manual], how="vertical")

@@ -402,3 +402,24 @@ def test_closing_out_of_order_with_a_carry_still_pays_the_carry(
     adjustments = december.lines.filter(pl.col("kind") == "adjustment")
     assert by_rule(adjustments, "I3") == {"carried_deduction": -6500, "statutory_cap": 5000}
     assert set(adjustments.get_column("corrects_period")) == {"2025-11"}
+
+
+def test_simulating_a_closed_period_with_its_own_plan_changes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    from scoring.periods import store_plan_file
+
+    text = standard_plan_path().read_text(encoding="utf-8")
+    text = text.replace("above_cap: waive", "above_cap: carry_forward")
+    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
+    plan = tmp_path / "carrying.yaml"
+    plan.write_text(text, encoding="utf-8")
+    store_plan_file(store, plan, actor="ops", activate=True)
+    load(store, tmp_path / "in")
+    close(ctx(store), "2025-10", actor="hr")
+    close(ctx(store), "2025-11", actor="hr")  # carries October's excess in
+    comparison = simulate(ctx(store), "2025-11", plan, actor="ops")
+    assert comparison.total_draft_fen == comparison.total_now_fen
+    assert comparison.per_installer.get_column("change_fen").to_list() == [0] * len(
+        comparison.per_installer
+    )
