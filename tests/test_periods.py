@@ -40,6 +40,19 @@ def by_rule(lines: pl.DataFrame, installer: str) -> dict[str, int]:
     return {r: int(a) for r, a in grouped.iter_rows()}
 
 
+def activate_carrying_plan(store: Store, folder: Path) -> Path:
+    """Put in force the standard plan with a 0.5% statutory cap that carries the excess."""
+    from scoring.periods import store_plan_file
+
+    text = standard_plan_path().read_text(encoding="utf-8")
+    text = text.replace("above_cap: waive", "above_cap: carry_forward")
+    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
+    plan = folder / "carrying.yaml"
+    plan.write_text(text, encoding="utf-8")
+    store_plan_file(store, plan, actor="ops", activate=True)
+    return plan
+
+
 def test_close_freezes_exactly_what_was_computed(store: Store, tmp_path: Path) -> None:
     load(store, tmp_path / "in")
     draft, _ = compute(ctx(store), "2025-10", actor="hr")
@@ -226,14 +239,7 @@ def test_simulate_changes_nothing_and_compares(store: Store, tmp_path: Path) -> 
 def test_deductions_above_a_carrying_cap_move_to_the_next_period(
     store: Store, tmp_path: Path
 ) -> None:
-    from scoring.periods import store_plan_file
-
-    text = standard_plan_path().read_text(encoding="utf-8")
-    text = text.replace("above_cap: waive", "above_cap: carry_forward")
-    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
-    plan = tmp_path / "carrying.yaml"
-    plan.write_text(text, encoding="utf-8")
-    store_plan_file(store, plan, actor="ops", activate=True)
+    activate_carrying_plan(store, tmp_path)
     load(store, tmp_path / "in")
     october = close(ctx(store), "2025-10", actor="hr")
     # I3 (base wage 3000.00) lost 30.00 + 50.00; its cap is 0.5% = 15.00: 65.00 waived now…
@@ -387,14 +393,7 @@ def test_no_plan_is_used_before_its_effective_date(store: Store, tmp_path: Path)
 def test_closing_out_of_order_with_a_carry_still_pays_the_carry(
     store: Store, tmp_path: Path
 ) -> None:
-    from scoring.periods import store_plan_file
-
-    text = standard_plan_path().read_text(encoding="utf-8")
-    text = text.replace("above_cap: waive", "above_cap: carry_forward")
-    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
-    plan = tmp_path / "carrying.yaml"
-    plan.write_text(text, encoding="utf-8")
-    store_plan_file(store, plan, actor="ops", activate=True)
+    activate_carrying_plan(store, tmp_path)
     load(store, tmp_path / "in")
     close(ctx(store), "2025-11", actor="hr")  # closed first, while October was open…
     close(ctx(store), "2025-10", actor="hr")  # …so October's carry was not in it
@@ -407,14 +406,7 @@ def test_closing_out_of_order_with_a_carry_still_pays_the_carry(
 def test_simulating_a_closed_period_with_its_own_plan_changes_nothing(
     store: Store, tmp_path: Path
 ) -> None:
-    from scoring.periods import store_plan_file
-
-    text = standard_plan_path().read_text(encoding="utf-8")
-    text = text.replace("above_cap: waive", "above_cap: carry_forward")
-    text = text.replace('percent_of_base_wage: "20"', 'percent_of_base_wage: "0.5"')
-    plan = tmp_path / "carrying.yaml"
-    plan.write_text(text, encoding="utf-8")
-    store_plan_file(store, plan, actor="ops", activate=True)
+    plan = activate_carrying_plan(store, tmp_path)
     load(store, tmp_path / "in")
     close(ctx(store), "2025-10", actor="hr")
     close(ctx(store), "2025-11", actor="hr")  # carries October's excess in
