@@ -71,6 +71,7 @@ def cap_lines(
     for index, cap in enumerate(plan.caps):
         limit = pl.when(pl.col("_cap") == index).then(limit_expr(cap)).otherwise(limit)
     waived = pl.col(DEDUCTIONS) - pl.col("_limit")
+    id_type = people.collect_schema()["installer_id"]
     frame = (
         people.join(deductions, on="installer_id", how="inner")
         .with_columns(chosen.alias("_cap"))
@@ -91,7 +92,7 @@ def cap_lines(
         pl.col("_waived").alias("amount_fen"),
         pl.lit("period").alias("source"),
         pl.lit(period.name).alias("source_id"),
-        pl.lit(None, pl.String).alias("job_id"),
+        pl.lit(None, id_type).alias("job_id"),
         pl.lit(None, pl.String).alias("corrects_period"),
         texts["zh"].alias("explanation_zh"),
         texts["en"].alias("explanation_en"),
@@ -110,20 +111,26 @@ def carried_out(plan: Plan, lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def carried_lines(period: Period, carried: pl.DataFrame, seq: int) -> pl.LazyFrame:
-    """Deduction lines of ``period`` for amounts carried from the previous period's caps."""
+def carried_lines(
+    period: Period, carried: pl.DataFrame, seq: int, id_type: pl.DataType | None = None
+) -> pl.LazyFrame:
+    """Deduction lines of ``period`` for amounts carried from the previous period's caps.
+
+    ``id_type``: the dtype of the id columns of the lines they join (default String).
+    """
+    id_type = id_type or pl.String()
     frame = carried.lazy().filter(pl.col("amount_fen") > 0)
     amount = yuan_text_expr(pl.col("amount_fen"))
     return frame.select(
         pl.lit(seq, dtype=pl.Int32).alias("_seq"),
         pl.lit(period.name).alias("period"),
-        pl.col("installer_id").cast(pl.String),
+        pl.col("installer_id").cast(id_type),
         pl.lit(CARRY_RULE).alias("rule_id"),
         pl.lit("deduction").alias("kind"),
         (-pl.col("amount_fen")).cast(pl.Int64).alias("amount_fen"),
         pl.lit("period").alias("source"),
         pl.col("period").cast(pl.String).alias("source_id"),
-        pl.lit(None, pl.String).alias("job_id"),
+        pl.lit(None, id_type).alias("job_id"),
         pl.lit(None, pl.String).alias("corrects_period"),
         pl.concat_str(
             [pl.col("period"), pl.lit("期超出扣款上限的"), amount, pl.lit("元结转本期扣除")]
@@ -151,7 +158,7 @@ def _explanations(
             "rule_id": pl.lit(cap.id),
             "rule": pl.lit(title),
             "kind": pl.lit(KIND_TEXT[lang]["cap"]),
-            "installer_id": pl.col("installer_id"),
+            "installer_id": pl.col("installer_id").cast(pl.String),
             "period": pl.lit(period.name),
             "amount": yuan_text_expr(pl.col("_waived")),
             "waived": yuan_text_expr(pl.col("_waived")),

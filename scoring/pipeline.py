@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import overload
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 
 from scoring.caps import cap_lines, carried_lines
@@ -32,6 +33,7 @@ from scoring.evaluate import (
     compile_sources,
     counted_rows,
     decode_extras,
+    encode_ids,
     event_lines,
     installer_period,
     measure_values,
@@ -105,7 +107,8 @@ def run(
     zone = zone or ZoneInfo("Asia/Shanghai")
     month = Period.parse(period, zone)
     env = Env(zone, calendar)
-    inputs = Inputs.of(frames)
+    inputs = Inputs.of(encode_ids(frames))
+    id_type = inputs.id_type
     shares = inputs.job_installers
 
     # Each stage builds a lazy query over the previous stage's result. A result that feeds
@@ -117,7 +120,7 @@ def run(
     with _stage("per-event rules", month.name):
         compiled = compile_sources(plan, env, month)
         prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
-        before_split = _materialise(event_lines(compiled, prepared, month))
+        before_split = _materialise(event_lines(compiled, prepared, month, id_type))
     with _stage("split", month.name):
         split, counted, measures, figures = _materialise(
             split_lines(before_split, shares),
@@ -135,11 +138,11 @@ def run(
     with _stage("caps", month.name):
         if carried_in is not None and carried_in.height:
             seq = len(plan.rules) + len(plan.period_rules)
-            carried = carried_lines(month, carried_in, seq)
+            carried = carried_lines(month, carried_in, seq, id_type)
             rule_lines = pl.concat([rule_lines, carried], how="vertical")
         capped = pl.concat([rule_lines, cap_lines(plan, people, rule_lines, env, month)])
     with _stage("statements", month.name):
-        lines = _materialise(_with_prior(capped, prior_lines))
+        lines = _materialise(_with_prior(capped, prior_lines, id_type))
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
         ranking = rank_teams(
@@ -153,8 +156,14 @@ def run(
         )
     surveys = status.filter(month.contains("surveyed_at")).sort("surveyed_at", "survey_id")
 
-    outputs = [lines, statements, ranking, surveys.select(list(SURVEY_STATUS_SCHEMA))]
-    tables = [inputs.table(name) for name in INPUT_KEYS]
+    outputs = [
+        _with_schema(lines, LINES_SCHEMA),
+        statements,
+        ranking.with_columns(pl.col("dealer_id", "team_id").cast(pl.String)),
+        _with_schema(surveys, SURVEY_STATUS_SCHEMA),
+    ]
+    # The checksums are of the inputs as given (text ids), not of the encoded frames.
+    tables = [frames[name].lazy() for name in INPUT_KEYS]
     with _stage("collect", month.name):
         collected = _collect(outputs + tables)
     lines_df, statements_df, ranking_df, surveys_df = collected[:4]
@@ -177,7 +186,9 @@ def _measures(
     shares: pl.LazyFrame,
 ) -> pl.LazyFrame:
     found = measure_values(plan, compiled, prepared, shares)
-    return found if found is not None else pl.LazyFrame(schema={"installer_id": pl.String})
+    if found is not None:
+        return found
+    return pl.LazyFrame(schema={"installer_id": shares.collect_schema()["installer_id"]})
 
 
 @overload
@@ -206,13 +217,22 @@ def _collect(frames: list[pl.LazyFrame]) -> list[pl.DataFrame]:
         raise type(exc)(first, list(exc.problems)) from None
 
 
-def _with_prior(lines: pl.LazyFrame, prior: pl.DataFrame | None) -> pl.LazyFrame:
-    """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order."""
+def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
+    """``frame``'s columns of ``schema``, in its order and of its types (ids back to text)."""
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def _with_prior(
+    lines: pl.LazyFrame, prior: pl.DataFrame | None, id_type: pl.DataType
+) -> pl.LazyFrame:
+    """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order
+    (ids of ``id_type``: the engine's)."""
     ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
     parts = [ordered.select(list(LINES_SCHEMA))]
     if prior is not None and prior.height:
+        types = {**LINES_SCHEMA, "installer_id": id_type, "job_id": id_type}
         parts.append(
-            prior.lazy().select([pl.col(name).cast(dtype) for name, dtype in LINES_SCHEMA.items()])
+            prior.lazy().select([pl.col(name).cast(dtype) for name, dtype in types.items()])
         )
     return pl.concat(parts, how="vertical")
 
@@ -340,19 +360,40 @@ def ranking_figures(
 # -- about --------------------------------------------------------------------------------------
 
 
-def _column_bytes(series: pl.Series) -> list[bytes]:
+def _column_bytes(series: pl.Series) -> list[bytes | memoryview]:
     """The values of a column as bytes whose layout we define (little-endian Int64, UTF-8)."""
     nulls = series.is_null().to_numpy().astype("uint8").tobytes()
     dtype = series.dtype
     if dtype == pl.String:
-        text = series.fill_null("")
-        lengths = text.str.len_bytes().cast(pl.Int64).to_numpy().astype("<i8").tobytes()
-        joined = text.str.join("").item() if len(text) else ""
-        return [nulls, lengths, str(joined).encode("utf-8")]
+        # Arrow's large_string is the text's UTF-8 bytes end to end plus Int64 offsets: the
+        # lengths are the offsets' differences, and the bytes are hashed where they lie.
+        text = series.fill_null("").to_arrow()
+        if not len(text):
+            return [nulls, b"", b""]
+        offsets = np.frombuffer(
+            text.buffers()[1], dtype="<i8", count=len(text) + 1, offset=text.offset * 8
+        )
+        lengths = np.diff(offsets).astype("<i8").tobytes()
+        data = memoryview(text.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+        return [nulls, lengths, data]
     if isinstance(dtype, pl.Datetime):
         series = series.dt.cast_time_unit("us")
     values = series.to_physical().cast(pl.Int64).fill_null(0).to_numpy().astype("<i8").tobytes()
     return [nulls, values]
+
+
+def _in_key_order(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows are already in strictly increasing key order (no null keys): then
+    sorting them would change nothing, and a check is far cheaper than a sort."""
+    increasing: pl.Expr = pl.lit(False)
+    for key in reversed(keys):
+        now, before = pl.col(key), pl.col(key).shift()
+        increasing = (now > before) | ((now == before) & increasing)
+    checked = frame.select(
+        pl.all_horizontal(pl.col(keys).is_not_null().all()).alias("_complete"),
+        increasing.slice(1).fill_null(False).all().alias("_increasing"),
+    )
+    return bool(checked.row(0)[0] and checked.row(0)[1])
 
 
 def _type_name(dtype: pl.DataType) -> str:
@@ -376,8 +417,9 @@ def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
     column names, their kind (text, integer, date, timestamp, boolean) and the values.
     """
     digest = hashlib.sha256()
-    present = [k for k in keys if k in frame.columns]
-    ordered = frame.sort(present or frame.columns, nulls_last=True) if frame.height else frame
+    present = [k for k in keys if k in frame.columns] or frame.columns
+    in_order = frame.height < 2 or _in_key_order(frame, present)
+    ordered = frame if in_order else frame.sort(present, nulls_last=True)
     digest.update(f"rows={frame.height}".encode())
     for name in sorted(frame.columns):
         series = ordered.get_column(name)

@@ -29,7 +29,8 @@ def team_surveys(counted: pl.LazyFrame, installers: pl.LazyFrame) -> pl.LazyFram
     ``counted``: one row per (counted survey, installer of its job) with ``survey_id``,
     ``installer_id``, ``overall``; ``installers``: ``installer_id``, ``team_id``. A survey of a
     job done by two installers of one team counts once for that team (and once for each other
-    team involved). Rows of installers without a team are left out.
+    team involved). Rows of installers without a team are left out. The rows come in no
+    particular order: the ranking only counts them.
     """
     return (
         counted.select("survey_id", "installer_id", pl.col("overall").cast(pl.Int64))
@@ -41,7 +42,6 @@ def team_surveys(counted: pl.LazyFrame, installers: pl.LazyFrame) -> pl.LazyFram
         .filter(pl.col("team_id").is_not_null())
         .unique(subset=["team_id", "survey_id"], keep="any")
         .select("team_id", "survey_id", "overall")
-        .sort("team_id", "survey_id")
     )
 
 

@@ -269,3 +269,72 @@ def test_caps_never_touch_bonuses_or_allowances(world: World, amount: str) -> No
     assert (capped["deduction_waived_by_cap_fen"] >= 0).all()
     assert (capped["deduction_fen"] >= 0).all()
     assert (capped["deduction_fen"] <= capped["deduction_before_cap_fen"]).all()
+
+
+# -- ids: the engine joins on Categorical codes, but everything reads and sorts as text --------
+
+ID_RULES = """
+  - id: id_text
+    kind: bonus
+    source: complaint
+    when: installer_id == "I10" and starts_with(job_id, "J2") and job.job_id in ["J20", "J3"]
+    amount: "1.00"
+    split: charged_installer
+    explain:
+      zh: "投诉{complaint_id}工单{job_id}师傅{installer_id}:{amount}元"
+      en: "complaint {complaint_id} job {job_id} installer {installer_id}: {amount}"
+"""
+
+
+def id_world() -> World:
+    """Installers whose first appearance is not their text order ("I9" before "I10")."""
+    world = World()
+    world.dealer("D2")
+    world.dealer("D1")
+    world.team("T9", "D2")
+    world.team("T10", "D1")
+    for installer_id, team in (("I9", "T9"), ("I2", "T10"), ("I10", "T10")):
+        world.installer(installer_id, team=team)
+    # One fen left over among three equal shares goes to the first id in text order: I10.
+    world.job("J3", {"I9": "1/3", "I2": "1/3", "I10": "1/3"})
+    world.survey("S3", "J3", overall=5)
+    world.job("J20", {"I10": "1"})
+    world.complaint("C1", "J20", responsibility="product", installer_id="I10")
+    return world
+
+
+def test_ids_come_out_as_text_in_text_order_whatever_their_first_appearance() -> None:
+    result = id_world().run(plan=plan_with(extra_rules=ID_RULES))
+    for frame in (result.lines, result.statements, result.ranking, result.surveys):
+        for name in ("installer_id", "job_id", "team_id", "dealer_id", "survey_id"):
+            if name in frame.columns:
+                assert frame.schema[name] == pl.String, (name, frame.schema[name])
+    assert result.statements["installer_id"].to_list() == ["I10", "I2", "I9"]
+    assert result.lines["installer_id"].to_list() == sorted(result.lines["installer_id"])
+    assert result.ranking["dealer_id"].to_list() == ["D1", "D2"]
+    five = result.lines.filter(pl.col("rule_id") == "five_star")
+    assert dict(zip(five["installer_id"], five["amount_fen"], strict=True)) == {
+        "I10": 334,
+        "I2": 333,
+        "I9": 333,
+    }
+    assert five.filter(pl.col("installer_id") == "I10")["explanation_en"].item().endswith("3.34")
+
+
+def test_a_plan_condition_and_explanation_see_ids_as_text() -> None:
+    result = id_world().run(plan=plan_with(extra_rules=ID_RULES))
+    line = result.lines.filter(pl.col("rule_id") == "id_text")
+    assert line["installer_id"].to_list() == ["I10"]
+    assert line["amount_fen"].to_list() == [100]
+    assert line["explanation_en"].item() == "complaint C1 job J20 installer I10: 1.00"
+
+
+def test_carried_and_prior_lines_join_the_encoded_lines() -> None:
+    carried = pl.DataFrame(
+        {"installer_id": ["I9"], "amount_fen": [250], "period": ["2025-09"]},
+        schema={"installer_id": pl.String, "amount_fen": pl.Int64, "period": pl.String},
+    )
+    result = id_world().run(carried_in=carried)
+    line = result.lines.filter(pl.col("rule_id") == "carried_deduction")
+    assert line.select("installer_id", "amount_fen", "job_id").rows() == [("I9", -250, None)]
+    assert statement(result, "I9")["deduction_before_cap_fen"] == 250

@@ -57,7 +57,7 @@ def test_team_surveys_counts_a_survey_once_per_team() -> None:
         }
     )
     installers = pl.LazyFrame({"installer_id": ["I1", "I2", "I3"], "team_id": ["T1", "T1", "T2"]})
-    got = team_surveys(counted, installers).collect()
+    got = team_surveys(counted, installers).collect().sort("team_id", "survey_id")
     expected = pl.DataFrame(
         {
             "team_id": ["T1", "T1", "T1", "T2"],

@@ -140,6 +140,10 @@ class Compiler:
             return Val(Ty.NUM, column.cast(pl.Int64), pl.col(info.den_column).cast(pl.Int64))
         if info.ty is Ty.INT:
             return Val(Ty.INT, column.cast(pl.Int64))
+        if info.ty is Ty.STR:
+            # The engine may hold id columns as Categorical (pipeline.run); a plan always
+            # sees text, so comparisons and text functions mean what they say.
+            return Val(Ty.STR, column.cast(pl.String))
         return Val(info.ty, column)
 
     def attribute(self, node: ast.Attribute) -> Val:

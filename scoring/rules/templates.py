@@ -96,6 +96,8 @@ def value_text(info: FieldInfo, column: str, lang: str, zone: str) -> pl.Expr:
     col = pl.col(column)
     if info.money:
         return yuan_text_expr(col)
+    if info.ty is Ty.STR:
+        col = col.cast(pl.String)  # ids may be Categorical inside the engine
     if info.ty is Ty.STR and info.labels and lang == "zh":
         return col.replace_strict(dict(info.labels), default=col, return_dtype=pl.String)
     if info.ty is Ty.BOOL:
