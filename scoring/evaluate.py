@@ -478,12 +478,32 @@ _PRE_SPLIT_SCHEMA = pl.Schema(
 )
 
 
+#: Row number of a line's event in the table of event explanation texts (see split_lines).
+TEXT_INDEX = "_text"
+_TEXT_COLUMNS = ("explanation_zh", "explanation_en")
+
+
+def event_texts(before_split: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(lines without texts, texts): the pre-split lines numbered, their two texts apart.
+
+    The texts are the biggest columns of a line, and the split, the joins and the sort need
+    none of them: the lines carry the number of their event's texts (``_text``) instead, and
+    :func:`explain_lines` fills them in at the end, once, for the final lines only.
+    """
+    numbered = before_split.with_row_index(TEXT_INDEX)
+    lines = numbered.drop(*_TEXT_COLUMNS)
+    texts = numbered.select(TEXT_INDEX, *[pl.col(c).alias(f"_{c}") for c in _TEXT_COLUMNS])
+    return lines, texts
+
+
 def split_lines(pre: pl.LazyFrame, shares: pl.LazyFrame) -> pl.LazyFrame:
     """Event amounts → installer lines: charged to one installer, or split by the job's shares.
 
     An event charged to one installer, or on a job with a single installer holding the whole
     share, goes to that installer unchanged; only the others go through ``split_amounts``
     (with the shares of their jobs only), which is exact but does far more work per row.
+    ``pre`` are event lines without their texts (see :func:`event_texts`); the result keeps
+    their ``_text`` and adds ``share_text`` for :func:`explain_lines`.
     """
     whole = (pl.col("share_den") > 0) & (pl.col("share_num") == pl.col("share_den"))
     sole = (
@@ -517,24 +537,37 @@ def split_lines(pre: pl.LazyFrame, shares: pl.LazyFrame) -> pl.LazyFrame:
         "source",
         "source_id",
         "job_id",
+        TEXT_INDEX,
         "share_text",
-        "explanation_zh",
-        "explanation_en",
     ]
     both = pl.concat([direct.select(columns), shared.select(columns)], how="vertical")
-    explained = {
-        name: pl.col(name)
-        .str.replace(_SHARE, pl.col("share_text"), literal=True)
-        .str.replace(_PART, yuan_text_expr(pl.col("amount_fen")), literal=True)
-        .str.replace(_INSTALLER, pl.col("installer_id").cast(pl.String), literal=True)
-        for name in ("explanation_zh", "explanation_en")
-    }
     sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
     return both.with_columns(
         (pl.col("amount_fen") * sign).alias("amount_fen"),
         pl.lit(None, pl.String).alias("corrects_period"),
-        **explained,
-    ).select("_seq", *_LINE_COLUMNS)
+    )
+
+
+def explain_lines(lines: pl.LazyFrame, texts: pl.LazyFrame) -> pl.LazyFrame:
+    """The lines with the texts of their events filled in (per installer: share, part, id).
+
+    Lines with a ``_text`` number take their event's texts (:func:`event_texts`) with the
+    installer's share, part and id put in; the others keep the texts they have.
+    """
+    joined = lines.join(texts, on=TEXT_INDEX, how="left", maintain_order="left")
+    sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
+    part = yuan_text_expr(pl.col("amount_fen") * sign)  # the part before its sign, as split
+    filled = {
+        name: pl.coalesce(
+            pl.col(f"_{name}")
+            .str.replace(_SHARE, pl.col("share_text"), literal=True)
+            .str.replace(_PART, part, literal=True)
+            .str.replace(_INSTALLER, pl.col("installer_id").cast(pl.String), literal=True),
+            pl.col(name),
+        )
+        for name in _TEXT_COLUMNS
+    }
+    return joined.with_columns(**filled).drop(*[f"_{c}" for c in _TEXT_COLUMNS])
 
 
 # -- per-installer values -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from scoring.caps import cap_lines, carried_lines
 from scoring.errors import CalendarError, InputError
 from scoring.evaluate import (
     SOURCE_IDS,
+    TEXT_INDEX,
     CompiledSource,
     Inputs,
     Period,
@@ -35,6 +36,8 @@ from scoring.evaluate import (
     decode_extras,
     encode_ids,
     event_lines,
+    event_texts,
+    explain_lines,
     installer_period,
     measure_values,
     period_events,
@@ -121,9 +124,10 @@ def run(
         compiled = compile_sources(plan, env, month)
         prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
         before_split = _materialise(event_lines(compiled, prepared, month, id_type))
+        pre, texts = event_texts(before_split)
     with _stage("split", month.name):
         split, counted, measures, figures = _materialise(
-            split_lines(before_split, shares),
+            split_lines(pre, shares),
             counted_rows(events, shares, plan.rating.score),
             _measures(plan, compiled, prepared, shares),
             ranking_figures(plan, inputs, events, env),
@@ -134,13 +138,15 @@ def run(
             installer_period(plan, inputs, rated, measures if plan.measures else None, split)
         )
         per_period = _materialise(period_lines(plan, people, env, month))
-        rule_lines = pl.concat([split, per_period], how="vertical")
+        rule_lines = pl.concat([split, per_period], how="diagonal")
     with _stage("caps", month.name):
         if carried_in is not None and carried_in.height:
             seq = len(plan.rules) + len(plan.period_rules)
             carried = carried_lines(month, carried_in, seq, id_type)
-            rule_lines = pl.concat([rule_lines, carried], how="vertical")
-        capped = pl.concat([rule_lines, cap_lines(plan, people, rule_lines, env, month)])
+            rule_lines = pl.concat([rule_lines, carried], how="diagonal")
+        capped = pl.concat(
+            [rule_lines, cap_lines(plan, people, rule_lines, env, month)], how="diagonal"
+        )
     with _stage("statements", month.name):
         lines = _materialise(_with_prior(capped, prior_lines, id_type))
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
@@ -157,7 +163,7 @@ def run(
     surveys = status.filter(month.contains("surveyed_at")).sort("surveyed_at", "survey_id")
 
     outputs = [
-        _with_schema(lines, LINES_SCHEMA),
+        _with_schema(explain_lines(lines, texts), LINES_SCHEMA),
         statements,
         ranking.with_columns(pl.col("dealer_id", "team_id").cast(pl.String)),
         _with_schema(surveys, SURVEY_STATUS_SCHEMA),
@@ -228,13 +234,13 @@ def _with_prior(
     """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order
     (ids of ``id_type``: the engine's)."""
     ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
-    parts = [ordered.select(list(LINES_SCHEMA))]
+    parts = [ordered.select(*LINES_SCHEMA, TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
         types = {**LINES_SCHEMA, "installer_id": id_type, "job_id": id_type}
         parts.append(
             prior.lazy().select([pl.col(name).cast(dtype) for name, dtype in types.items()])
         )
-    return pl.concat(parts, how="vertical")
+    return pl.concat(parts, how="diagonal")
 
 
 def build_statements(

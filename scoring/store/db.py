@@ -137,12 +137,21 @@ class Store:
     def read_frame(self, sql: str) -> pl.DataFrame:
         """Run one query and return its result as a polars frame, through ADBC."""
         with self.adbc() as conn, contextlib.closing(conn.cursor()) as cur:
+            if self.is_sqlite:
+                # The driver's default is 1,024 rows a batch: a frame of thousands of chunks,
+                # which every later query pays for (the national month's jobs: 2,930 chunks).
+                cur.adbc_statement.set_options(**{SQLITE_BATCH_ROWS: str(READ_BATCH_ROWS)})
             cur.execute(sql)
             table: pa.Table = cur.fetch_arrow_table()
             conn.rollback()
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
-        return frame
+        return frame.rechunk()
+
+
+SQLITE_BATCH_ROWS = "adbc.sqlite.query.batch_rows"
+#: Rows per Arrow batch when reading from SQLite (the frame is made one chunk afterwards).
+READ_BATCH_ROWS = 262_144
 
 
 def take_lock(cursor: Any, name: str) -> None:
