@@ -48,6 +48,7 @@ STAGES = (
     "statements",
     "ranking",
     "collect",
+    "explanations",
     "checksums",
 )
 MONEY = (

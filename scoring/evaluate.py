@@ -548,26 +548,43 @@ def split_lines(pre: pl.LazyFrame, shares: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def explain_lines(lines: pl.LazyFrame, texts: pl.LazyFrame) -> pl.LazyFrame:
+def installer_placeholders(plan: Plan) -> frozenset[str]:
+    """Which per-installer values (share, part, installer_id) the event templates use."""
+    names = {
+        part.name
+        for rule in plan.rules
+        for template in (rule.explain.zh, rule.explain.en)
+        for part in parse_template(template)
+        if part.name is not None
+    }
+    return frozenset(names & {"share", "part", "installer_id"})
+
+
+def explain_lines(
+    lines: pl.DataFrame, texts: pl.DataFrame, placeholders: frozenset[str]
+) -> pl.DataFrame:
     """The lines with the texts of their events filled in (per installer: share, part, id).
 
     Lines with a ``_text`` number take their event's texts (:func:`event_texts`) with the
-    installer's share, part and id put in; the others keep the texts they have.
+    installer's values of ``placeholders`` put in; the others keep the texts they have. One
+    language after the other, so that only one language's intermediate texts are alive.
     """
-    joined = lines.join(texts, on=TEXT_INDEX, how="left", maintain_order="left")
+    index = lines.get_column(TEXT_INDEX)
     sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
-    part = yuan_text_expr(pl.col("amount_fen") * sign)  # the part before its sign, as split
-    filled = {
-        name: pl.coalesce(
-            pl.col(f"_{name}")
-            .str.replace(_SHARE, pl.col("share_text"), literal=True)
-            .str.replace(_PART, part, literal=True)
-            .str.replace(_INSTALLER, pl.col("installer_id").cast(pl.String), literal=True),
-            pl.col(name),
-        )
-        for name in _TEXT_COLUMNS
+    values = {
+        _SHARE: ("share", pl.col("share_text")),
+        _PART: ("part", yuan_text_expr(pl.col("amount_fen") * sign)),  # before its sign
+        _INSTALLER: ("installer_id", pl.col("installer_id").cast(pl.String)),
     }
-    return joined.with_columns(**filled).drop(*[f"_{c}" for c in _TEXT_COLUMNS])
+    for name in _TEXT_COLUMNS:
+        text = pl.col("_event")
+        for marker, (placeholder, value) in values.items():
+            if placeholder in placeholders:
+                text = text.str.replace(marker, value, literal=True)
+        event = texts.get_column(f"_{name}").gather(index).alias("_event")
+        filled = lines.with_columns(event).select(pl.coalesce(text, pl.col(name)).alias(name))
+        lines = lines.with_columns(filled.get_column(name))
+    return lines
 
 
 # -- per-installer values -----------------------------------------------------------------------

@@ -39,6 +39,7 @@ from scoring.evaluate import (
     event_texts,
     explain_lines,
     installer_period,
+    installer_placeholders,
     measure_values,
     period_events,
     period_lines,
@@ -163,18 +164,23 @@ def run(
     surveys = status.filter(month.contains("surveyed_at")).sort("surveyed_at", "survey_id")
 
     outputs = [
-        _with_schema(explain_lines(lines, texts), LINES_SCHEMA),
+        lines,
         statements,
         ranking.with_columns(pl.col("dealer_id", "team_id").cast(pl.String)),
         _with_schema(surveys, SURVEY_STATUS_SCHEMA),
+        texts,
     ]
     # The checksums are of the inputs as given (text ids), not of the encoded frames.
     tables = [frames[name].lazy() for name in INPUT_KEYS]
     with _stage("collect", month.name):
         collected = _collect(outputs + tables)
-    lines_df, statements_df, ranking_df, surveys_df = collected[:4]
+    lines_df, statements_df, ranking_df, surveys_df, texts_df = collected[:5]
+    with _stage("explanations", month.name):
+        explained = explain_lines(lines_df, texts_df, installer_placeholders(plan))
+        del lines_df, texts_df
+        lines_df = explained.select([pl.col(n).cast(t) for n, t in LINES_SCHEMA.items()])
     with _stage("checksums", month.name):
-        about = _about(month, plan, zone, dict(zip(INPUT_KEYS, collected[4:], strict=True)))
+        about = _about(month, plan, zone, dict(zip(INPUT_KEYS, collected[5:], strict=True)))
     return Result(
         period=month.name,
         lines=lines_df,
