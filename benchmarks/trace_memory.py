@@ -18,20 +18,10 @@ import threading
 import time
 from pathlib import Path
 
+from bench_compute import STAGES  # benchmarks/, beside this file
+
 HERE = Path(__file__).resolve().parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
-STAGES = (
-    "counting",
-    "per-event rules",
-    "split",
-    "per-period rules",
-    "caps",
-    "statements",
-    "ranking",
-    "collect",
-    "explanations",
-    "checksums",
-)
 
 
 class Sampler(threading.Thread):
