@@ -55,21 +55,15 @@ SOURCE_IDS = {
     "job": "job_id",
 }
 SIGN = {"bonus": 1, "allowance": 1, "deduction": -1, "cap": 1, "adjustment": 1, "manual": 1}
+
+
+def sign_of_kind() -> pl.Expr:
+    """+1 or -1 by the line's ``kind`` (SIGN): deductions are negative amounts."""
+    return pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
+
+
 #: Per-installer values filled into event explanations after the split.
 _SHARE, _PART, _INSTALLER = "\ue000", "\ue001", "\ue002"
-_LINE_COLUMNS = (
-    "period",
-    "installer_id",
-    "rule_id",
-    "kind",
-    "amount_fen",
-    "source",
-    "source_id",
-    "job_id",
-    "corrects_period",
-    "explanation_zh",
-    "explanation_en",
-)
 
 
 @dataclass(frozen=True)
@@ -419,13 +413,10 @@ def event_lines(
     compiled: Mapping[str, CompiledSource],
     prepared: Mapping[str, pl.LazyFrame],
     period: Period,
-    id_type: pl.DataType | None = None,
 ) -> pl.LazyFrame:
-    """One row per (rule, event) that hits, before the split: the event's whole amount.
-
-    ``id_type``: the dtype of the id columns (see :func:`encode_ids`; default String).
-    """
-    id_type = id_type or pl.String()
+    """One row per (rule, event) that hits, before the split: the event's whole amount."""
+    # The events' id type (String, or the Categorical of encode_ids) for typed nulls.
+    id_type = prepared["job"].collect_schema()["job_id"]
     frames: list[pl.LazyFrame] = []
     for source, comp in compiled.items():
         if not comp.rules:
@@ -457,25 +448,27 @@ def event_lines(
                 )
             )
     if not frames:
-        return pl.LazyFrame(schema=_PRE_SPLIT_SCHEMA)
+        return pl.LazyFrame(schema=_pre_split_schema(id_type))
     return pl.concat(frames, how="vertical")
 
 
-_PRE_SPLIT_SCHEMA = pl.Schema(
-    [
-        ("_seq", pl.Int32()),
-        ("period", pl.String()),
-        ("rule_id", pl.String()),
-        ("kind", pl.String()),
-        ("amount_fen", pl.Int64()),
-        ("source", pl.String()),
-        ("source_id", pl.String()),
-        ("job_id", pl.String()),
-        ("_charged", pl.String()),
-        ("explanation_zh", pl.String()),
-        ("explanation_en", pl.String()),
-    ]
-)
+def _pre_split_schema(id_type: pl.DataType) -> pl.Schema:
+    """The columns of event_lines (ids of ``id_type``), for a plan without per-event rules."""
+    return pl.Schema(
+        [
+            ("_seq", pl.Int32()),
+            ("period", pl.String()),
+            ("rule_id", pl.String()),
+            ("kind", pl.String()),
+            ("amount_fen", pl.Int64()),
+            ("source", pl.String()),
+            ("source_id", pl.String()),
+            ("job_id", id_type),
+            ("_charged", id_type),
+            ("explanation_zh", pl.String()),
+            ("explanation_en", pl.String()),
+        ]
+    )
 
 
 #: Row number of a line's event in the table of event explanation texts (see split_lines).
@@ -541,7 +534,7 @@ def split_lines(pre: pl.LazyFrame, shares: pl.LazyFrame) -> pl.LazyFrame:
         "share_text",
     ]
     both = pl.concat([direct.select(columns), shared.select(columns)], how="vertical")
-    sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
+    sign = sign_of_kind()
     return both.with_columns(
         (pl.col("amount_fen") * sign).alias("amount_fen"),
         pl.lit(None, pl.String).alias("corrects_period"),
@@ -569,7 +562,7 @@ def explain_lines(
     installer's values of ``placeholders`` put in; the others keep the texts they have.
     """
     index = lines.get_column(TEXT_INDEX)
-    sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
+    sign = sign_of_kind()
     values = {
         _SHARE: ("share", pl.col("share_text")),
         _PART: ("part", yuan_text_expr(pl.col("amount_fen") * sign)),  # before its sign
@@ -726,7 +719,7 @@ def period_lines(plan: Plan, people: pl.LazyFrame, env: Env, period: Period) -> 
         base = people.with_columns(
             pl.when(hit).then(fen).alias("amount_fen"), kind.alias("kind")
         ).filter(pl.col("amount_fen").is_not_null() & (pl.col("amount_fen") != 0))
-        sign = pl.col("kind").replace_strict(SIGN, default=1, return_dtype=pl.Int64)
+        sign = sign_of_kind()
         frames.append(
             base.select(
                 pl.lit(seq, dtype=pl.Int32).alias("_seq"),

@@ -27,7 +27,7 @@ from scoring.caps import CARRY_RULE, carried_out
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period_names import check_period
-from scoring.result import LINES_SCHEMA, Result
+from scoring.result import LINES_SCHEMA, Result, as_schema
 from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.store import Store
@@ -309,7 +309,7 @@ def _difference(period: str, corrected: str, now: pl.DataFrame, paid: pl.DataFra
         pl.lit(corrected).alias("corrects_period"),
         pl.Series("explanation_zh", zh, dtype=pl.String),
         pl.Series("explanation_en", en, dtype=pl.String),
-    ).select([pl.col(n).cast(t) for n, t in LINES_SCHEMA.items()])
+    ).select(as_schema(LINES_SCHEMA))
 
 
 def compute(

@@ -49,7 +49,13 @@ from scoring.evaluate import (
     survey_status,
 )
 from scoring.ranking import rank_teams, team_surveys
-from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA, Result
+from scoring.result import (
+    LINES_SCHEMA,
+    STATEMENTS_SCHEMA,
+    SURVEY_STATUS_SCHEMA,
+    Result,
+    as_schema,
+)
 from scoring.rules.compile import Compiler, Env, Needs
 from scoring.rules.parser import parse
 from scoring.rules.scope import relation_scope
@@ -124,7 +130,7 @@ def run(
     with _stage("per-event rules", month.name):
         compiled = compile_sources(plan, env, month)
         prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
-        before_split = _materialise(event_lines(compiled, prepared, month, id_type))
+        before_split = _materialise(event_lines(compiled, prepared, month))
         pre, texts = event_texts(before_split)
     with _stage("split", month.name):
         split, counted, measures, figures = _materialise(
@@ -178,7 +184,7 @@ def run(
     with _stage("explanations", month.name):
         explained = explain_lines(lines_df, texts_df, installer_placeholders(plan))
         del lines_df, texts_df
-        lines_df = explained.select([pl.col(n).cast(t) for n, t in LINES_SCHEMA.items()])
+        lines_df = explained.select(as_schema(LINES_SCHEMA))
     with _stage("checksums", month.name):
         about = _about(month, plan, zone, dict(zip(INPUT_KEYS, collected[5:], strict=True)))
     return Result(
@@ -230,8 +236,7 @@ def _collect(frames: list[pl.LazyFrame]) -> list[pl.DataFrame]:
 
 
 def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
-    """``frame``'s columns of ``schema``, in its order and of its types (ids back to text)."""
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    return frame.select(as_schema(schema))
 
 
 def _with_prior(
@@ -243,9 +248,7 @@ def _with_prior(
     parts = [ordered.select(*LINES_SCHEMA, TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
         types = {**LINES_SCHEMA, "installer_id": id_type, "job_id": id_type}
-        parts.append(
-            prior.lazy().select([pl.col(name).cast(dtype) for name, dtype in types.items()])
-        )
+        parts.append(prior.lazy().select(as_schema(types)))
     return pl.concat(parts, how="diagonal")
 
 
@@ -305,9 +308,7 @@ def build_statements(
             ).alias("net_fen")
         )
     )
-    return frame.select(
-        [pl.col(name).cast(dtype) for name, dtype in STATEMENTS_SCHEMA.items()]
-    ).sort("installer_id")
+    return frame.select(as_schema(STATEMENTS_SCHEMA)).sort("installer_id")
 
 
 def ranking_figures(

@@ -5,6 +5,7 @@ Money columns are Int64 fen and end in ``_fen``; the payroll export formats them
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +86,8 @@ class Result:
     about: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     draft: bool = True
+
+
+def as_schema(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
+    """The columns of ``schema``, in its order and cast to its types: a select list."""
+    return [pl.col(name).cast(dtype) for name, dtype in schema.items()]

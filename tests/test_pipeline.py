@@ -8,6 +8,7 @@ from functools import cache
 
 import polars as pl
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -15,8 +16,17 @@ from polars.testing import assert_frame_equal
 from scoring.errors import CalendarError, InputError, PeriodError
 from scoring.pipeline import run, table_checksum
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA
+from scoring.rules.check import load_plan_text
 from scoring.rules.spec import Plan
-from tests.test_evaluate_builders import ZONE, World, calendar, plan_with, standard, statement
+from tests.test_evaluate_builders import (
+    ZONE,
+    World,
+    calendar,
+    plan_with,
+    standard,
+    standard_text,
+    statement,
+)
 
 
 def small_world() -> World:
@@ -338,3 +348,19 @@ def test_carried_and_prior_lines_join_the_encoded_lines() -> None:
     line = result.lines.filter(pl.col("rule_id") == "carried_deduction")
     assert line.select("installer_id", "amount_fen", "job_id").rows() == [("I9", -250, None)]
     assert statement(result, "I9")["deduction_before_cap_fen"] == 250
+
+
+def test_a_plan_without_per_event_rules_pays_its_period_rules_only() -> None:
+    data = yaml.safe_load(standard_text())
+    data["rules"] = []
+    plan = load_plan_text(yaml.safe_dump(data, allow_unicode=True), "period-only.yaml")
+    world = id_world()
+    for n in range(3):  # three counted 5-star surveys: rated, grade A
+        world.job(f"J9{n}", {"I9": "1"})
+        world.survey(f"S9{n}", f"J9{n}", overall=5)
+    result = world.run(plan=plan)
+    assert set(result.lines["source"]) == {"period"}
+    assert result.lines.filter(pl.col("installer_id") == "I9")["rule_id"].to_list() == [
+        "grade_bonus"
+    ]
+    assert result.lines.schema == LINES_SCHEMA
