@@ -170,6 +170,25 @@ class Context:
         data_batch = store_periods.last_changing_batch(store)
         return cls(store, load_all(store), calendar or WorkCalendar.load(), zone, data_batch)
 
+    def run(
+        self,
+        period: str,
+        plan: Plan,
+        *,
+        prior: pl.DataFrame | None = None,
+        carried_in: pl.DataFrame | None = None,
+    ) -> Result:
+        """``plan`` over this context's data for ``period`` (see pipeline.run)."""
+        return pipeline.run(
+            period,
+            plan,
+            self.frames,
+            calendar=self.calendar,
+            zone=self.zone,
+            prior_lines=prior,
+            carried_in=carried_in,
+        )
+
 
 def _status(store: Store, period: str) -> str:
     with store.begin() as conn:
@@ -181,9 +200,7 @@ def _raw_lines(
     ctx: Context, period: str, plan: Plan, carried_in: pl.DataFrame | None
 ) -> pl.DataFrame:
     """The rule lines (caps included) a period pays on today's data, without adjustments."""
-    result = pipeline.run(
-        period, plan, ctx.frames, calendar=ctx.calendar, zone=ctx.zone, carried_in=carried_in
-    )
+    result = ctx.run(period, plan, carried_in=carried_in)
     return result.lines.filter(~pl.col("kind").is_in(["adjustment", "manual"]))
 
 
@@ -340,15 +357,7 @@ def compute(
         manual = store_periods.manual_lines(conn, period)
     reconciled = reconcile(ctx, period)
     prior = pl.concat([reconciled.adjustments, manual], how="vertical")
-    result = pipeline.run(
-        period,
-        plan,
-        ctx.frames,
-        calendar=ctx.calendar,
-        zone=ctx.zone,
-        prior_lines=prior,
-        carried_in=reconciled.carried_in,
-    )
+    result = ctx.run(period, plan, prior=prior, carried_in=reconciled.carried_in)
     result.draft = True
     result.about["status"] = "DRAFT"
     result.about["data_batch"] = ctx.data_batch
@@ -406,15 +415,7 @@ def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Compa
         reconciled = reconcile(ctx, period)
         prior = pl.concat([reconciled.adjustments, manual], how="vertical")
         carried_in = reconciled.carried_in
-    draft = pipeline.run(
-        period,
-        draft_plan,
-        ctx.frames,
-        calendar=ctx.calendar,
-        zone=ctx.zone,
-        prior_lines=prior,
-        carried_in=carried_in,
-    )
+    draft = ctx.run(period, draft_plan, prior=prior, carried_in=carried_in)
     cols = ["installer_id", "bonus_fen", "deduction_fen", "grievance_allowance_fen", "net_fen"]
     now = current.statements.select(cols)
     new = draft.statements.select(cols)

@@ -22,7 +22,12 @@ from scoring.rules import ast
 from scoring.rules.functions import FUNCTIONS, _fraction_terms
 from scoring.rules.parser import parse
 from scoring.rules.scope import FieldInfo, Scope, relation_scope
-from scoring.rules.typecheck import RELATION_METHODS, check_condition, literal_value
+from scoring.rules.typecheck import (
+    RELATION_METHODS,
+    TIME_ARITHMETIC,
+    check_condition,
+    literal_value,
+)
 from scoring.rules.types import Ty, Val, numeric
 
 _COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
@@ -275,18 +280,7 @@ def arithmetic(op: str, left: Val, right: Val) -> Val:
         return Val(Ty.DUR, left.expr * _integral(right))
     if left.ty is Ty.INT and right.ty is Ty.DUR and op == "*":
         return Val(Ty.DUR, right.expr * _integral(left))
-    result_ty = {
-        (Ty.TS, "+", Ty.DUR): Ty.TS,
-        (Ty.DUR, "+", Ty.TS): Ty.TS,
-        (Ty.TS, "-", Ty.DUR): Ty.TS,
-        (Ty.TS, "-", Ty.TS): Ty.DUR,
-        (Ty.DATE, "+", Ty.DUR): Ty.DATE,
-        (Ty.DUR, "+", Ty.DATE): Ty.DATE,
-        (Ty.DATE, "-", Ty.DUR): Ty.DATE,
-        (Ty.DATE, "-", Ty.DATE): Ty.DUR,
-        (Ty.DUR, "+", Ty.DUR): Ty.DUR,
-        (Ty.DUR, "-", Ty.DUR): Ty.DUR,
-    }[(left.ty, op, right.ty)]
+    result_ty = TIME_ARITHMETIC[(left.ty, op, right.ty)]
     expr = left.expr + right.expr if op == "+" else left.expr - right.expr
     return Val(result_ty, expr)
 

@@ -352,13 +352,14 @@ class Checker:
             if op != "/" and a is Ty.INT and b is Ty.INT:
                 return TypeInfo(Ty.INT)
             return TypeInfo(Ty.NUM)
-        result = _TIME_ARITHMETIC.get((a, op, b))
+        result = TIME_ARITHMETIC.get((a, op, b))
         if result is not None:
             return TypeInfo(result)
         return self.fail(f"不能计算 / cannot compute {a.value} {op} {b.value}", node.span)
 
 
-_TIME_ARITHMETIC: Mapping[tuple[Ty, str, Ty], Ty] = {
+#: The result type of arithmetic on times, dates and durations (checker and compiler).
+TIME_ARITHMETIC: Mapping[tuple[Ty, str, Ty], Ty] = {
     (Ty.TS, "+", Ty.DUR): Ty.TS,
     (Ty.DUR, "+", Ty.TS): Ty.TS,
     (Ty.TS, "-", Ty.DUR): Ty.TS,
