@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -107,16 +107,7 @@ class Inputs:
 
     @classmethod
     def of(cls, frames: Mapping[str, pl.LazyFrame | pl.DataFrame]) -> Inputs:
-        names = (
-            "dealers",
-            "teams",
-            "installers",
-            "jobs",
-            "job_installers",
-            "surveys",
-            "revisits",
-            "complaints",
-        )
+        names = [f.name for f in fields(cls)]
         missing = [n for n in names if n not in frames]
         if missing:
             raise ValueError(f"missing input frames: {missing}")
