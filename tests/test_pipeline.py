@@ -145,6 +145,16 @@ def test_input_checksums_ignore_row_order_and_see_every_value() -> None:
     assert table_checksum(changed, ("job_id",)) != base
 
 
+def test_checksums_of_rows_already_in_key_order_equal_those_sorted_first() -> None:
+    shares = small_world().frames()["job_installers"]  # J1/I1, J1/I2, J2/I3: in key order
+    keys = ("job_id", "installer_id")
+    base = table_checksum(shares, keys)
+    assert table_checksum(shares.reverse(), keys) == base
+    assert table_checksum(shares.sample(fraction=1.0, shuffle=True, seed=3), keys) == base
+    texts = pl.DataFrame({"id": ["b", None, "a"], "t": ["二", None, ""]})
+    assert table_checksum(texts, ("id",)) == table_checksum(texts.reverse(), ("id",))
+
+
 def test_input_checksums_are_stable_across_processes() -> None:
     code = (
         "import polars as pl, datetime as dt;"
