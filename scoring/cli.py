@@ -10,7 +10,7 @@ import functools
 import getpass
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -56,13 +56,10 @@ state = _State()
 class Grid:
     """A table: drawn with rich on a terminal, plain tab-separated lines for scripts."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, headings: Sequence[str]) -> None:
         self.title = title
-        self.headings: list[str] = []
+        self.headings = list(headings)
         self.rows: list[tuple[str, ...]] = []
-
-    def add_column(self, heading: str) -> None:
-        self.headings.append(heading)
 
     def add_row(self, *cells: str) -> None:
         self.rows.append(tuple(cells))
@@ -201,16 +198,17 @@ def import_command(
                 task, description=msg, completed=done, total=total
             ),
         )
-    table = Grid(f"导入批次 / import batch {report.batch_id or '-'}")
-    for heading in (
-        "文件 / file",
-        "类型 / entity",
-        "新增 / accepted",
-        "替换 / replaced",
-        "未变 / unchanged",
-        "拒收 / rejected",
-    ):
-        table.add_column(heading)
+    table = Grid(
+        f"导入批次 / import batch {report.batch_id or '-'}",
+        (
+            "文件 / file",
+            "类型 / entity",
+            "新增 / accepted",
+            "替换 / replaced",
+            "未变 / unchanged",
+            "拒收 / rejected",
+        ),
+    )
     for f in report.files:
         table.add_row(
             Path(f.path).name,
@@ -250,18 +248,19 @@ def _context(target: Store) -> Any:
 def _money_table(title: str, statements: Any, limit: int = 20) -> Grid:
     from scoring.money import format_fen
 
-    table = Grid(title)
-    for heading in (
-        "工号 / installer",
-        "等级 / grade",
-        "评分 / rating",
-        "奖金 / bonus",
-        "扣款 / deduction",
-        "委屈奖 / allowance",
-        "调整 / adjust",
-        "实发 / net",
-    ):
-        table.add_column(heading)
+    table = Grid(
+        title,
+        (
+            "工号 / installer",
+            "等级 / grade",
+            "评分 / rating",
+            "奖金 / bonus",
+            "扣款 / deduction",
+            "委屈奖 / allowance",
+            "调整 / adjust",
+            "实发 / net",
+        ),
+    )
     for row in statements.head(limit).iter_rows(named=True):
         table.add_row(
             row["installer_id"],
@@ -370,9 +369,10 @@ def simulate_command(
         comparison = simulate(_context(target), period, plan, actor=actor(user))
     frame = comparison.per_installer
     changed = frame.filter(frame.get_column("change_fen") != 0)
-    table = Grid(f"{period}: 变化的师傅 / installers whose pay changes ({changed.height})")
-    for heading in ("工号 / installer", "现在 / now", "模拟 / simulated", "变化 / change"):
-        table.add_column(heading)
+    table = Grid(
+        f"{period}: 变化的师傅 / installers whose pay changes ({changed.height})",
+        ("工号 / installer", "现在 / now", "模拟 / simulated", "变化 / change"),
+    )
     for row in changed.sort("change_fen").iter_rows(named=True):
         table.add_row(
             row["installer_id"],
@@ -430,15 +430,16 @@ def plan_list_command() -> None:
 
     with store() as target, target.begin() as conn:
         found = list_plans(conn)
-    table = Grid("方案版本 / plan versions")
-    for heading in (
-        "方案 / plan",
-        "版本 / version",
-        "生效 / effective",
-        "已启用 / active",
-        "校验和 / checksum",
-    ):
-        table.add_column(heading)
+    table = Grid(
+        "方案版本 / plan versions",
+        (
+            "方案 / plan",
+            "版本 / version",
+            "生效 / effective",
+            "已启用 / active",
+            "校验和 / checksum",
+        ),
+    )
     for p in found:
         table.add_row(
             p.plan_id,
@@ -503,15 +504,16 @@ def audit_command(
 
     with store() as target, target.begin() as conn:
         entries = audit_entries(conn, action=action, limit=limit)
-    table = Grid("审计日志 / audit log")
-    for heading in (
-        "时间 / at",
-        "操作人 / actor",
-        "操作 / action",
-        "对象 / target",
-        "详情 / detail",
-    ):
-        table.add_column(heading)
+    table = Grid(
+        "审计日志 / audit log",
+        (
+            "时间 / at",
+            "操作人 / actor",
+            "操作 / action",
+            "对象 / target",
+            "详情 / detail",
+        ),
+    )
     zone = get_settings().zone
     for e in entries:
         at = dt.datetime.fromtimestamp(e["at"] / 1e6, tz=zone).strftime("%Y-%m-%d %H:%M:%S")
@@ -547,7 +549,7 @@ def dispute_open_command(
     user: Annotated[str | None, typer.Option(help="提出人 / who disputes")] = None,
 ) -> None:
     """提出申诉 / dispute a line, or the survey or complaint behind it."""
-    from scoring.disputes import open_dispute
+    from scoring.disputes import get_dispute, open_dispute
     from scoring.periods import parse_period
     from scoring.workdays import WorkCalendar
 
@@ -564,10 +566,7 @@ def dispute_open_command(
             calendar=WorkCalendar.load(),
             zone=get_settings().zone,
         )
-        with target_store.begin() as conn:
-            from scoring.store.periods import get_dispute
-
-            found = get_dispute(conn, dispute_id)
+        found = get_dispute(target_store, dispute_id)
     out.print(
         f"申诉 / dispute #{dispute_id} 已提交 / opened; "
         f"答复期限 / answer by {_when(found['respond_by'])}"
@@ -581,27 +580,27 @@ def dispute_list_command(
     installer: Annotated[str | None, typer.Option(help="工号 / installer id")] = None,
 ) -> None:
     """申诉列表 / list disputes."""
+    from scoring.disputes import is_overdue
     from scoring.store import now_us
     from scoring.store.periods import list_disputes
 
     with store() as target, target.begin() as conn:
         found = list_disputes(conn, status=status, installer_id=installer)
-    table = Grid("申诉 / disputes")
-    for heading in (
-        "#",
-        "期间 / period",
-        "工号 / installer",
-        "对象 / target",
-        "状态 / status",
-        "期限 / answer by",
-        "理由 / comment",
-    ):
-        table.add_column(heading)
+    table = Grid(
+        "申诉 / disputes",
+        (
+            "#",
+            "期间 / period",
+            "工号 / installer",
+            "对象 / target",
+            "状态 / status",
+            "期限 / answer by",
+            "理由 / comment",
+        ),
+    )
     now = now_us()
     for d in found:
-        state_text = d["status"] + (
-            " (逾期 / overdue)" if d["status"] == "open" and d["respond_by"] < now else ""
-        )
+        state_text = d["status"] + (" (逾期 / overdue)" if is_overdue(d, now) else "")
         table.add_row(
             str(d["dispute_id"]),
             d["period"],
@@ -620,10 +619,10 @@ def dispute_show_command(
     dispute_id: Annotated[int, typer.Argument(help="申诉编号 / dispute #")],
 ) -> None:
     """申诉详情与每一步 / one dispute with every step."""
-    from scoring.store.periods import get_dispute
+    from scoring.disputes import get_dispute
 
-    with store() as target, target.begin() as conn:
-        d = get_dispute(conn, dispute_id)
+    with store() as target:
+        d = get_dispute(target, dispute_id)
     out.print(
         f"#{d['dispute_id']} {d['period']} {d['installer_id']} "
         f"{d['target_kind']} {d['target_id']}: {d['status']}"
@@ -705,9 +704,7 @@ def demo_command(
     out.print(f"等级分布 / grades: {grades}")
     best, worst = best_and_worst_teams(run.result)
     for title, frame in (("最佳团队 / best teams", best), ("末位团队 / last teams", worst)):
-        table = Grid(title)
-        for column in frame.columns:
-            table.add_column(column)
+        table = Grid(title, frame.columns)
         for row in frame.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
         emit(table)

@@ -5,12 +5,13 @@ a reason). Every step is recorded; HR must answer within a number of working day
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from scoring.errors import NotFoundError, PeriodError
+from scoring.errors import PeriodError
 from scoring.periods import parse_period
 from scoring.store import Store, now_us
 from scoring.store import periods as store_periods
@@ -43,8 +44,7 @@ def open_dispute(
     parse_period(period)
     deadline = respond_by(dt.datetime.now(tz=zone), calendar, zone)
     with store.begin() as conn:
-        if not store_periods.installer_exists(conn, installer_id):
-            raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
+        store_periods.require_installer(conn, installer_id)
         return store_periods.open_dispute(
             conn,
             period=period,
@@ -74,8 +74,7 @@ def resolve(
     with store.begin() as conn:
         dispute = store_periods.get_dispute(conn, dispute_id)
         target = period or dispute["period"]
-        row = store_periods.get_period(conn, target)
-        if accept and row is not None and row.status == "closed":
+        if accept and store_periods.is_closed(conn, target):
             raise PeriodError(
                 f"期间 {target} 已关账,请用 --period 指定一个未关账期间 / period {target} is "
                 "closed: name an open period with --period for the amount"
@@ -91,10 +90,19 @@ def resolve(
         )
 
 
+def get_dispute(store: Store, dispute_id: int) -> dict[str, Any]:
+    """The dispute with its steps; :class:`NotFoundError` when there is none."""
+    with store.begin() as conn:
+        return store_periods.get_dispute(conn, dispute_id)
+
+
+def is_overdue(dispute: Mapping[str, Any], now: int) -> bool:
+    """Still open past its answer deadline (``now`` in store microseconds)."""
+    return dispute["status"] == "open" and int(dispute["respond_by"]) < now
+
+
 def overdue(store: Store) -> list[dict[str, Any]]:
     """Open disputes past their answer deadline (the scheduler reports these)."""
     now = now_us()
     with store.begin() as conn:
-        return [
-            d for d in store_periods.list_disputes(conn, status="open") if d["respond_by"] < now
-        ]
+        return [d for d in store_periods.list_disputes(conn, status="open") if is_overdue(d, now)]

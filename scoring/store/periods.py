@@ -90,8 +90,12 @@ def activate_plan(conn: Connection, *, plan_id: str, version: str, actor: str) -
         .values(activated_at=now_us(), activated_by=actor)
     )
     if done.rowcount != 1:
-        raise PlanError(f"没有这个方案版本 / no stored plan {plan_id} version {version}")
+        raise _no_plan(plan_id, version)
     audit(conn, actor, "plan_activate", f"{plan_id} v{version}", None)
+
+
+def _no_plan(plan_id: str, version: str) -> PlanError:
+    return PlanError(f"没有这个方案版本 / no stored plan {plan_id} version {version}")
 
 
 def _row_plan(row: Any) -> StoredPlan:
@@ -121,7 +125,7 @@ def get_plan(conn: Connection, plan_id: str, version: str) -> StoredPlan:
         select(plans).where(plans.c.plan_id == plan_id, plans.c.version == version)
     ).first()
     if row is None:
-        raise PlanError(f"没有这个方案版本 / no stored plan {plan_id} version {version}")
+        raise _no_plan(plan_id, version)
     return _row_plan(row)
 
 
@@ -145,10 +149,7 @@ class PeriodRow:
     closed_by: str | None
 
 
-def get_period(conn: Connection, period: str) -> PeriodRow | None:
-    row = conn.execute(select(periods).where(periods.c.period == period)).first()
-    if row is None:
-        return None
+def _row_period(row: Any) -> PeriodRow:
     return PeriodRow(
         period=row.period,
         status=row.status,
@@ -161,12 +162,21 @@ def get_period(conn: Connection, period: str) -> PeriodRow | None:
     )
 
 
+def get_period(conn: Connection, period: str) -> PeriodRow | None:
+    row = conn.execute(select(periods).where(periods.c.period == period)).first()
+    return _row_period(row) if row is not None else None
+
+
+def is_closed(conn: Connection, period: str) -> bool:
+    row = get_period(conn, period)
+    return row is not None and row.status == "closed"
+
+
 def closed_periods(conn: Connection) -> list[PeriodRow]:
     rows = conn.execute(
-        select(periods.c.period).where(periods.c.status == "closed").order_by(periods.c.period)
+        select(periods).where(periods.c.status == "closed").order_by(periods.c.period)
     )
-    found = [get_period(conn, r.period) for r in rows]
-    return [p for p in found if p is not None]
+    return [_row_period(r) for r in rows]
 
 
 def last_changing_batch(store: Store) -> int:
@@ -350,13 +360,11 @@ def add_manual(
     check_period(period)
     if not reason.strip():
         raise InputError("须写明理由 / a reason is required")
-    if not installer_exists(conn, installer_id):
-        raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
+    require_installer(conn, installer_id)
     # Under the period lock, so a close cannot freeze the period between this check and the
     # insert; save_closed then sees the adjustment and refuses a result computed without it.
     take_lock_sa(conn, "period")
-    row = get_period(conn, period)
-    if row is not None and row.status == "closed":
+    if is_closed(conn, period):
         raise PeriodError(
             f"期间 {period} 已关账,人工调整只能加在未关账期间 / period {period} is closed: a "
             "manual adjustment goes into an open period"
@@ -462,6 +470,12 @@ def installer_exists(conn: Connection, installer_id: str) -> bool:
     table = ENTITY_TABLES["installers"]
     found = conn.execute(select(table.c.installer_id).where(table.c.installer_id == installer_id))
     return found.first() is not None
+
+
+def require_installer(conn: Connection, installer_id: str) -> None:
+    """:class:`NotFoundError` for an unknown installer."""
+    if not installer_exists(conn, installer_id):
+        raise NotFoundError(f"没有这个师傅 / no installer {installer_id!r}")
 
 
 def _dispute_step(conn: Connection, dispute_id: int, actor: str, action: str, note: str) -> None:

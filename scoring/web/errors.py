@@ -26,16 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payroll_export import ExportError
-from scoring.errors import (
-    CalendarError,
-    InputError,
-    NotFoundError,
-    PeriodError,
-    PlanError,
-    Problem,
-    ScoringError,
-    StoreError,
-)
+from scoring.errors import NotFoundError, PeriodError, Problem, ScoringError, StoreError
 from scoring.web.models import ErrorOut, ProblemOut
 
 log = logging.getLogger(__name__)
@@ -54,9 +45,7 @@ def status_for(exc: ScoringError) -> int:
         return 503
     if isinstance(exc, ExportError):
         return 500
-    if isinstance(exc, InputError | PlanError | CalendarError):
-        return 400
-    return 400
+    return 400  # InputError, PlanError, CalendarError, and any other user error
 
 
 def _is_api(request: Request) -> bool:

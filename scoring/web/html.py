@@ -70,6 +70,17 @@ KIND_LABELS = {
     "adjustment": "往期更正",
     "manual": "人工调整",
 }
+#: The statement money columns (:data:`scoring.web.models.MONEY_COLUMNS`) on the pages.
+MONEY_LABELS = {
+    "bonus": ("奖金", "bonus"),
+    "deduction_before_cap": ("扣款(封顶前)", "deduction before cap"),
+    "deduction_waived_by_cap": ("封顶免扣", "waived by cap"),
+    "deduction": ("实扣", "deduction"),
+    "grievance_allowance": ("委屈奖", "grievance allowance"),
+    "prior_period_adjustment": ("往期更正", "prior-period adjustment"),
+    "manual_adjustment": ("人工调整", "manual adjustment"),
+    "net": ("实发", "net"),
+}
 STATUS_LABELS = {"open": "待处理", "accepted": "已接受", "rejected": "已驳回"}
 GRADE_LABELS = {"unrated": "未评级"}
 

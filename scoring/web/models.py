@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from pydantic import BaseModel, Field
 
+from scoring.disputes import is_overdue
 from scoring.errors import Problem
 from scoring.money import format_fen
 
@@ -185,6 +186,11 @@ class InstallerStatementOut(StatementOut):
     lines_total: str = Field(description="the sum of the lines; always equals net")
 
 
+def money_totals(statements: pl.DataFrame) -> dict[str, int]:
+    """Each of :data:`MONEY_COLUMNS` summed over ``statements``, in fen."""
+    return {name: int(statements.get_column(f"{name}_fen").sum() or 0) for name in MONEY_COLUMNS}
+
+
 class TotalsOut(BaseModel):
     installers: int
     bonus: str
@@ -198,10 +204,7 @@ class TotalsOut(BaseModel):
 
     @classmethod
     def of(cls, statements: pl.DataFrame) -> TotalsOut:
-        money = {
-            name: format_fen(int(statements.get_column(f"{name}_fen").sum() or 0))
-            for name in MONEY_COLUMNS
-        }
+        money = {name: format_fen(fen) for name, fen in money_totals(statements).items()}
         return cls(installers=statements.height, **money)
 
 
@@ -417,7 +420,7 @@ class DisputeOut(BaseModel):
             target_id=d["target_id"],
             comment=d["comment"],
             status=d["status"],
-            overdue=d["status"] == "open" and int(d["respond_by"]) < now_us,
+            overdue=is_overdue(d, now_us),
             opened_at=when(d["opened_at"], zone),
             respond_by=when(d["respond_by"], zone),
             resolved_at=when(d["resolved_at"], zone),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from scoring.disputes import is_overdue
 from scoring.errors import InputError, PeriodError
 from scoring.periods import close
 from scoring.store import now_us
@@ -19,6 +20,7 @@ from scoring.store import periods as store_periods
 from scoring.web.deps import ActorDep, PeriodDep, ServicesDep, valid_period
 from scoring.web.dispute_actions import accept_dispute, reject_dispute
 from scoring.web.html import (
+    MONEY_LABELS,
     bi,
     esc,
     grade_label,
@@ -30,7 +32,7 @@ from scoring.web.html import (
     status_tag,
     table,
 )
-from scoring.web.models import MONEY_COLUMNS, when
+from scoring.web.models import MONEY_COLUMNS, money_totals, when
 from scoring.web.results import context, is_closed, load_result, plan_label
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -41,16 +43,6 @@ DONE = {
     "closed": ("期间已关账", "the period is closed"),
     "accepted": ("申诉已接受", "dispute accepted"),
     "rejected": ("申诉已驳回", "dispute rejected"),
-}
-TOTAL_LABELS = {
-    "bonus": ("奖金", "bonus"),
-    "deduction_before_cap": ("扣款(封顶前)", "deduction before cap"),
-    "deduction_waived_by_cap": ("封顶免扣", "waived by cap"),
-    "deduction": ("实扣", "deduction"),
-    "grievance_allowance": ("委屈奖", "grievance allowance"),
-    "prior_period_adjustment": ("往期更正", "prior-period adjustment"),
-    "manual_adjustment": ("人工调整", "manual adjustment"),
-    "net": ("实发", "net"),
 }
 
 
@@ -86,7 +78,7 @@ def _dispute_row(
         esc(d["comment"]),
         esc(when(d["respond_by"], zone))
         + " "
-        + status_tag(d["status"], overdue=d["respond_by"] < now),
+        + status_tag(d["status"], overdue=is_overdue(d, now)),
         accept_form,
         reject_form,
     ]
@@ -130,11 +122,11 @@ def overview(
         shown_at = when(closed_at, zone) if isinstance(closed_at, int) else closed_at
         state = bi("已关账", "closed") + f" · {esc(about.get('closed_by'))} · {esc(shown_at)}"
         close_html = ""
-    totals = {name: int(statements.get_column(f"{name}_fen").sum() or 0) for name in MONEY_COLUMNS}
+    totals = money_totals(statements)
     totals_table = table(
         [bi("项目", "item"), bi("合计(元)", "total, yuan")],
         [[bi("师傅人数", "installers"), esc(statements.height)]]
-        + [[bi(*TOTAL_LABELS[name]), money(totals[name])] for name in MONEY_COLUMNS],
+        + [[bi(*MONEY_LABELS[name]), money(totals[name])] for name in MONEY_COLUMNS],
         numeric={1},
     )
     exports = " · ".join(

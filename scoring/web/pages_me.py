@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from scoring.disputes import is_overdue, open_dispute
 from scoring.store import now_us
 from scoring.store import periods as store_periods
 from scoring.web.deps import (
@@ -23,8 +24,8 @@ from scoring.web.deps import (
     current_period,
     valid_period,
 )
-from scoring.web.dispute_actions import create_dispute
 from scoring.web.html import (
+    MONEY_LABELS,
     bi,
     esc,
     grade_label,
@@ -37,21 +38,14 @@ from scoring.web.html import (
     status_tag,
     table,
 )
-from scoring.web.models import line_target, when
+from scoring.web.models import MONEY_COLUMNS, line_target, when
 from scoring.web.results import installer_view, load_result
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 MAX_COMMENT = 2000
-BREAKDOWN = (
-    ("bonus_fen", "奖金", "bonus"),
-    ("deduction_before_cap_fen", "扣款(封顶前)", "deduction before cap"),
-    ("deduction_waived_by_cap_fen", "封顶免扣", "waived by cap"),
-    ("deduction_fen", "实扣", "deduction"),
-    ("grievance_allowance_fen", "委屈奖", "grievance allowance"),
-    ("prior_period_adjustment_fen", "往期更正", "prior-period adjustment"),
-    ("manual_adjustment_fen", "人工调整", "manual adjustment"),
-)
+#: The money items listed above the net.
+BREAKDOWN = tuple(name for name in MONEY_COLUMNS if name != "net")
 
 
 @router.get("/me", response_class=HTMLResponse)
@@ -145,7 +139,7 @@ def statement_page(
     )
     breakdown = table(
         [bi("项目", "item"), bi("金额", "yuan")],
-        [[bi(zh, en), money(st[col])] for col, zh, en in BREAKDOWN]
+        [[bi(*MONEY_LABELS[name]), money(st[f"{name}_fen"])] for name in BREAKDOWN]
         + [[f"<strong>{bi('实发', 'net')}</strong>", f"<strong>{money(st['net_fen'])}</strong>"]],
         numeric={1},
     )
@@ -155,7 +149,7 @@ def statement_page(
             esc(d["period"]),
             esc(f"{d['target_kind']} {d['target_id']}"),
             esc(d["comment"]),
-            status_tag(d["status"], overdue=d["status"] == "open" and d["respond_by"] < now),
+            status_tag(d["status"], overdue=is_overdue(d, now)),
             esc(d["resolution"] or ""),
         ]
         for d in mine
@@ -216,7 +210,7 @@ def open_dispute_form(
 ) -> RedirectResponse:
     """Open a dispute from the page, then show the page again with its status."""
     chosen = valid_period(period)
-    dispute_id = create_dispute(
+    dispute_id = open_dispute(
         services.store,
         period=chosen,
         installer_id=installer_id,

@@ -28,8 +28,7 @@ def context(services: Services) -> Context:
 
 def is_closed(store: Store, period: str) -> bool:
     with store.begin() as conn:
-        row = store_periods.get_period(conn, period)
-    return row is not None and row.status == "closed"
+        return store_periods.is_closed(conn, period)
 
 
 def load_result(services: Services, period: str, *, actor: str) -> Result:
@@ -60,9 +59,9 @@ def find_installer(store: Store, installer_id: str) -> dict[str, Any]:
 
 
 def require_installer(store: Store, installer_id: str) -> None:
-    ids = load_entity(store, BY_NAME["installers"]).get_column("installer_id")
-    if not (ids == installer_id).any():
-        raise NotFound(f"没有这个师傅 / no installer {installer_id!r}")
+    """:class:`NotFound` for an unknown installer (one indexed lookup, not the whole table)."""
+    with store.begin() as conn:
+        store_periods.require_installer(conn, installer_id)
 
 
 @dataclass

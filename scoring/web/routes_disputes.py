@@ -6,16 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from scoring.disputes import get_dispute, open_dispute
 from scoring.errors import InputError
 from scoring.store import now_us
 from scoring.store import periods as store_periods
 from scoring.web.deps import ActorDep, CalendarDep, SettingsDep, StoreDep
-from scoring.web.dispute_actions import (
-    accept_dispute,
-    create_dispute,
-    get_dispute,
-    reject_dispute,
-)
+from scoring.web.dispute_actions import accept_dispute, reject_dispute
 from scoring.web.models import AcceptIn, DisputeIn, DisputeOut, ErrorOut, RejectIn
 
 router = APIRouter(
@@ -40,7 +36,7 @@ def open_one(
 ) -> DisputeOut:
     """提出申诉 / dispute a line (``target_id`` ``rule_id:source_id``), or the survey,
     complaint, revisit or job behind it."""
-    dispute_id = create_dispute(
+    dispute_id = open_dispute(
         store,
         period=body.period,
         installer_id=body.installer_id,
@@ -81,10 +77,10 @@ def accept(
     dispute_id: int, body: AcceptIn, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> DisputeOut:
     """接受申诉 / accept with an amount, paid as a manual adjustment in an open period."""
-    accept_dispute(
+    accepted = accept_dispute(
         store, dispute_id, amount=body.amount, reason=body.reason, period=body.period, actor=actor
     )
-    return DisputeOut.of(get_dispute(store, dispute_id), settings.zone, now_us())
+    return DisputeOut.of(accepted, settings.zone, now_us())
 
 
 @router.post("/{dispute_id}/reject")
@@ -92,5 +88,5 @@ def reject(
     dispute_id: int, body: RejectIn, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> DisputeOut:
     """驳回申诉 / reject with a reason."""
-    reject_dispute(store, dispute_id, reason=body.reason, actor=actor)
-    return DisputeOut.of(get_dispute(store, dispute_id), settings.zone, now_us())
+    rejected = reject_dispute(store, dispute_id, reason=body.reason, actor=actor)
+    return DisputeOut.of(rejected, settings.zone, now_us())

@@ -43,7 +43,7 @@ from scoring.web.results import (
     require_installer,
     status_of,
 )
-from scoring.web.uploads import saved_one
+from scoring.web.uploads import PlanUpload, saved_one
 
 router = APIRouter(
     prefix="/api/periods",
@@ -55,7 +55,6 @@ router = APIRouter(
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PlanUpload = Annotated[UploadFile, File(description="plan file (YAML)")]
 Offset = Annotated[int, Query(ge=0, description="first statement to return")]
 Limit = Annotated[int | None, Query(ge=1, description="at most this many (default all)")]
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, Response
 
 from scoring.periods import store_plan_file
 from scoring.rules.check import check_bytes
 from scoring.store import periods as store_periods
 from scoring.web.deps import ActorDep, SettingsDep, StoreDep
 from scoring.web.models import ErrorOut, PlanCheckOut, PlanOut, ProblemOut, when
-from scoring.web.uploads import safe_name, saved_one
+from scoring.web.uploads import PlanUpload, safe_name, saved_one
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
-
-PlanUpload = Annotated[UploadFile, File(description="plan file (YAML)")]
 
 
 @router.post(

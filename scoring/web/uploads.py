@@ -14,12 +14,16 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import UploadFile
+from fastapi import File, UploadFile
 
 from scoring.errors import InputError, ScoringError
 
 MAX_NAME_LENGTH = 200
+
+#: An uploaded plan, as the plan and period routes take it.
+PlanUpload = Annotated[UploadFile, File(description="plan file (YAML)")]
 
 
 def safe_name(filename: str | None, default: str) -> str:
