@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_import import run_import  # benchmarks/, beside this file
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE / "data" / "2025-10"
 DEFAULT_DB = HERE / "data" / "national.db"
@@ -63,24 +65,6 @@ MONEY = (
 # -- the store ------------------------------------------------------------------------------------
 
 
-IMPORT_CHILD = """
-import json, resource, sys, time
-from pathlib import Path
-from zoneinfo import ZoneInfo
-from scoring.importer import import_paths
-from scoring.store import open_store
-folder, url, rejects = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
-with open_store(url) as store:
-    t0 = time.perf_counter()
-    report = import_paths(store, [folder], actor="bench", zone=ZoneInfo("Asia/Shanghai"),
-                          rejects_dir=rejects)
-    seconds = time.perf_counter() - t0
-rows = {f.entity: f.accepted + f.replaced + f.unchanged for f in report.files}
-print(json.dumps({"seconds": seconds, "rows": rows, "rejected": report.rejected,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def stored_jobs(db: Path) -> int:
     """How many jobs the store file holds (0 when it does not exist or has no schema yet)."""
     if not db.exists():
@@ -104,22 +88,7 @@ def ensure_store(data: Path, db: Path, *, reimport: bool) -> dict[str, Any] | No
         print(f"store {db}: {jobs:,} jobs already imported, import skipped")
         return None
     print(f"importing {data} into {db} ...", flush=True)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            IMPORT_CHILD,
-            str(data),
-            f"sqlite:///{db}",
-            str(db.parent / "rejects"),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        sys.exit(f"import failed:\n{done.stderr}")
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    report = run_import(data, f"sqlite:///{db}", db.parent / "rejects")
     print(
         f"imported in {report['seconds']:.2f} s, peak {report['peak_mib']:.0f} MiB, "
         f"rows {report['rows']}, rejected {report['rejected']}"

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CHILD = """
 import json, resource, sys, time
@@ -38,7 +39,9 @@ print(json.dumps({"seconds": seconds, "rows": rows, "rejected": report.rejected,
 """
 
 
-def _run(folder: Path, url: str, rejects: Path) -> dict[str, object]:
+def run_import(folder: Path, url: str, rejects: Path) -> dict[str, Any]:
+    """Import ``folder`` into the store at ``url`` in a child process; its figures (seconds, rows,
+    rejected, peak_mib). Exits when the import fails."""
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(folder), url, str(rejects)],
         check=False,
@@ -47,7 +50,7 @@ def _run(folder: Path, url: str, rejects: Path) -> dict[str, object]:
     )
     if done.returncode != 0:
         sys.exit(f"import failed:\n{done.stderr}")
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -63,12 +66,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             t0 = time.perf_counter()
-            fresh = _run(args.folder, url, Path(tmp) / "rejected")
+            fresh = run_import(args.folder, url, Path(tmp) / "rejected")
             wall = time.perf_counter() - t0
-            repeat = _run(args.folder, url, Path(tmp) / "rejected")
-        first.append(float(fresh["seconds"]))  # type: ignore[arg-type]
-        again.append(float(repeat["seconds"]))  # type: ignore[arg-type]
-        peaks.append(float(fresh["peak_mib"]))  # type: ignore[arg-type]
+            repeat = run_import(args.folder, url, Path(tmp) / "rejected")
+        first.append(float(fresh["seconds"]))
+        again.append(float(repeat["seconds"]))
+        peaks.append(float(fresh["peak_mib"]))
         print(
             f"run {i + 1}: import {fresh['seconds']:.2f} s (process {wall:.2f} s), "
             f"peak {fresh['peak_mib']:.0f} MiB, re-import {repeat['seconds']:.2f} s, "

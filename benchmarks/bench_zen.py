@@ -326,8 +326,9 @@ def main() -> None:
     wrong = []
     for record, got in zip(records, results, strict=True):
         want = expected.get((record["source"], record["source_id"]), [])
-        if zen_hits(got) != want:
-            wrong.append({"record": record, "zen": zen_hits(got), "engine": want})
+        found = zen_hits(got)
+        if found != want:
+            wrong.append({"record": record, "zen": found, "engine": want})
     hits = sum(len(r) for r in results)
 
     zen_eps = len(records) / zen_seconds

@@ -27,26 +27,29 @@ from payroll_export.columns import (
 FEN_SUFFIX = "_fen"
 
 
-def _select(frame: pl.DataFrame, spec: tuple[tuple[str, Column], ...]) -> pl.DataFrame:
-    return frame.select(
+def _spec_sheet(
+    name: str,
+    frame: pl.DataFrame,
+    spec: tuple[tuple[str, Column], ...],
+    *,
+    cell_refs: bool = True,
+) -> Sheet:
+    """The sheet of the (frame column, Column) pairs of ``spec``, each cast to its kind's dtype."""
+    selected = frame.select(
         pl.col(source).cast(KIND_DTYPES[column.kind]).alias(frame_column(index))
         for index, (source, column) in enumerate(spec)
     )
+    return Sheet(name, selected, tuple(column for _, column in spec), cell_refs=cell_refs)
 
 
 def payroll_sheet(statements: pl.DataFrame) -> Sheet:
     """One row per installer; money as yuan, ``rating`` its three-decimal text."""
-    return Sheet(
-        "payroll",
-        _select(statements, PAYROLL_COLUMNS),
-        tuple(column for _, column in PAYROLL_COLUMNS),
-    )
+    return _spec_sheet("payroll", statements, PAYROLL_COLUMNS)
 
 
 def lines_sheet(lines: pl.DataFrame) -> Sheet:
     """Every amount behind the payroll sheet, signed."""
-    columns = tuple(column for _, column in LINES_COLUMNS)
-    return Sheet("lines", _select(lines, LINES_COLUMNS), columns, cell_refs=False)
+    return _spec_sheet("lines", lines, LINES_COLUMNS, cell_refs=False)
 
 
 def _ranking_column(ranking: pl.DataFrame, name: str) -> tuple[Column, pl.Expr]:

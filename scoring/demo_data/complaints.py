@@ -8,7 +8,7 @@ resolved inside the month, each naming the installer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from scoring.demo_data.sampling import (
     categorical,
     categorical_rows,
     ensure_all,
+    grouped,
+    in_group,
+    sorted_by,
     stream,
     uniform_int,
     weighted_sample,
@@ -62,9 +65,9 @@ _VERDICTS = {
 _TIER_WEIGHT = np.asarray([0.4, 0.8, 1.6, 3.5])
 _FORCED_CATEGORIES = ("attitude", "upsell", "workmanship", "overcharge", "damage")
 
-RESOLUTION_TEXTS: tuple[str, ...] = tuple(t for r in RESPONSIBILITIES for t in vocab.RESOLUTIONS[r])
-_RESOLUTION_SIZE = np.asarray([len(vocab.RESOLUTIONS[r]) for r in RESPONSIBILITIES])
-_RESOLUTION_START = np.concatenate([[0], np.cumsum(_RESOLUTION_SIZE)[:-1]])
+RESOLUTION_TEXTS, _RESOLUTION_START, _RESOLUTION_SIZE = grouped(
+    [vocab.RESOLUTIONS[r] for r in RESPONSIBILITIES]
+)
 
 _COMPLAINTS_STREAM = 4
 TRUE, FALSE = 1, 0
@@ -157,9 +160,7 @@ def build_complaints(
     product = responsibility == RESPONSIBILITIES.index("product")
     escalated = np.where(rng.random(n) < np.where(product, 0.6, 0.04), TRUE, FALSE)
     escalated[(rng.random(n) < 0.1) & ~forced] = NONE
-    resolution = _RESOLUTION_START[responsibility] + (
-        rng.random(n) * _RESOLUTION_SIZE[responsibility]
-    ).astype(np.int64)
+    resolution = in_group(rng, _RESOLUTION_START[responsibility], _RESOLUTION_SIZE[responsibility])
     resolution[still_open & (rng.random(n) < 0.7)] = NONE
 
     complaints = Complaints(
@@ -174,10 +175,7 @@ def build_complaints(
         escalated=escalated.astype(np.int64),
         resolution=resolution.astype(np.int64),
     )
-    order = np.argsort(complaints.received, kind="stable")
-    return replace(
-        complaints, **{f.name: getattr(complaints, f.name)[order] for f in fields(complaints)}
-    )
+    return sorted_by(complaints, complaints.received)
 
 
 def _forced(

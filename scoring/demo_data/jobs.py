@@ -11,7 +11,7 @@ Three kinds of job are drawn:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from scoring.demo_data.sampling import (
     IntArray,
     categorical,
     ensure_all,
+    sorted_by,
     stream,
     uniform_int,
 )
@@ -203,7 +204,7 @@ def build_jobs(network: Network, roster: Roster, month: Month, seed: int, count:
         late=late,
         multi_visit=multi_visit,
     )
-    return _in_created_order(jobs)
+    return sorted_by(jobs, jobs.created)
 
 
 def _crews(
@@ -248,9 +249,3 @@ def _crews(
     share_style = np.where(explicit, style, NONE).astype(np.int64)
     installers = np.stack([primary, second, third], axis=1).astype(np.int64)
     return installers, share_style
-
-
-def _in_created_order(jobs: Jobs) -> Jobs:
-    order = np.argsort(jobs.created, kind="stable")
-    changes = {f.name: getattr(jobs, f.name)[order] for f in fields(jobs)}
-    return replace(jobs, **changes)

@@ -8,7 +8,7 @@ problems are solved, fewer for poor installers and troubled jobs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,15 +21,15 @@ from scoring.demo_data.sampling import (
     HOUR,
     IntArray,
     categorical,
+    grouped,
+    in_group,
+    sorted_by,
     stream,
     uniform_int,
 )
 from scoring.demo_data.vocab import NOTES_RESOLVED, NOTES_UNREACHED, NOTES_UNRESOLVED
 
-NOTES: tuple[str, ...] = NOTES_UNREACHED + NOTES_RESOLVED + NOTES_UNRESOLVED
-_UNREACHED = (0, len(NOTES_UNREACHED))
-_RESOLVED = (len(NOTES_UNREACHED), len(NOTES_RESOLVED))
-_UNRESOLVED = (len(NOTES_UNREACHED) + len(NOTES_RESOLVED), len(NOTES_UNRESOLVED))
+NOTES, _NOTE_START, _NOTE_SIZE = grouped((NOTES_UNREACHED, NOTES_RESOLVED, NOTES_UNRESOLVED))
 #: P(issue resolved | reached) by the installer's tier (excellent … poor)
 _SOLVED = np.asarray([0.97, 0.95, 0.90, 0.80])
 
@@ -91,10 +91,8 @@ def build_revisits(
     issue_resolved[~reached] = NONE
     satisfied[~reached] = NONE
 
-    band = np.where(~reached, 0, np.where(solved, 1, 2))
-    start = np.asarray([_UNREACHED[0], _RESOLVED[0], _UNRESOLVED[0]])[band]
-    size = np.asarray([_UNREACHED[1], _RESOLVED[1], _UNRESOLVED[1]])[band]
-    note = start + (rng.random(n) * size).astype(np.int64)
+    band = np.where(~reached, 0, np.where(solved, 1, 2))  # unreached, resolved, unresolved
+    note = in_group(rng, _NOTE_START[band], _NOTE_SIZE[band])
     noted = rng.random(n) < np.where(band == 1, 0.3, 0.7)
     note = np.where(noted, note, NONE)
 
@@ -106,5 +104,4 @@ def build_revisits(
         customer_satisfied=satisfied.astype(np.int64),
         note=note.astype(np.int64),
     )
-    order = np.argsort(revisits.revisited, kind="stable")
-    return replace(revisits, **{f.name: getattr(revisits, f.name)[order] for f in fields(revisits)})
+    return sorted_by(revisits, revisits.revisited)

@@ -6,9 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -18,6 +23,8 @@ SECOND = 1
 MINUTE = 60
 HOUR = 3_600
 DAY = 86_400
+
+Rows = TypeVar("Rows", bound="DataclassInstance")
 
 
 def stream(seed: int, *keys: int) -> np.random.Generator:
@@ -130,3 +137,23 @@ def pick(rng: np.random.Generator, items: IntArray, k: int) -> IntArray:
     if k >= len(items):
         return np.sort(items).astype(np.int64)
     return np.sort(rng.choice(items, size=k, replace=False)).astype(np.int64)
+
+
+def grouped(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], IntArray, IntArray]:
+    """The texts of all ``groups`` in one tuple, with where each group starts in it and its size:
+    group ``g`` is ``texts[start[g] : start[g] + size[g]]``."""
+    size = np.asarray([len(group) for group in groups], dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    return tuple(text for group in groups for text in group), start, size
+
+
+def in_group(rng: np.random.Generator, start: IntArray, size: IntArray) -> IntArray:
+    """One index per element, uniform in ``[start, start + size)`` (a text of its group)."""
+    return start + (rng.random(len(start)) * size).astype(np.int64)
+
+
+def sorted_by(rows: Rows, key: IntArray) -> Rows:
+    """``rows`` (a dataclass of arrays with one element per row) with every array in the stable
+    order of ``key``."""
+    order = np.argsort(key, kind="stable")
+    return replace(rows, **{f.name: getattr(rows, f.name)[order] for f in fields(rows)})

@@ -9,7 +9,7 @@ and a few name jobs that are not completed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +27,10 @@ from scoring.demo_data.sampling import (
     categorical,
     categorical_rows,
     ensure_all,
+    grouped,
+    in_group,
     pick,
+    sorted_by,
     stream,
     uniform_int,
     within_hours,
@@ -48,12 +51,7 @@ STARS = (
 #: P(promise kept) by overall 1..5; P(a comment) by overall 1..5
 _PROMISE_KEPT = np.asarray([0.50, 0.62, 0.85, 0.96, 0.99])
 _COMMENTED = np.asarray([0.75, 0.65, 0.40, 0.12, 0.22])
-COMMENTS: tuple[str, ...] = COMMENTS_POOR + COMMENTS_FAIR + COMMENTS_GOOD
-_COMMENT_BAND = (
-    (0, len(COMMENTS_POOR)),
-    (len(COMMENTS_POOR), len(COMMENTS_FAIR)),
-    (len(COMMENTS_POOR) + len(COMMENTS_FAIR), len(COMMENTS_GOOD)),
-)
+COMMENTS, _COMMENT_START, _COMMENT_SIZE = grouped((COMMENTS_POOR, COMMENTS_FAIR, COMMENTS_GOOD))
 DIMENSIONS = ("attitude", "punctuality", "professionalism", "cleanliness")
 
 _SURVEYS_STREAM = 5
@@ -148,8 +146,7 @@ def build_surveys(
         promise_kept=kept.astype(np.int64),
         comment=comment,
     )
-    order = np.argsort(surveyed, kind="stable")
-    return replace(surveys, **{f.name: getattr(surveys, f.name)[order] for f in fields(surveys)})
+    return sorted_by(surveys, surveyed)
 
 
 def _overall(
@@ -190,8 +187,6 @@ def _dimensions(
 
 def _comments(rng: np.random.Generator, overall: IntArray) -> IntArray:
     n = len(overall)
-    band = np.where(overall <= 2, 0, np.where(overall == 3, 1, 2))
-    start = np.asarray([b[0] for b in _COMMENT_BAND])[band]
-    size = np.asarray([b[1] for b in _COMMENT_BAND])[band]
-    comment = start + (rng.random(n) * size).astype(np.int64)
+    band = np.where(overall <= 2, 0, np.where(overall == 3, 1, 2))  # poor, fair, good
+    comment = in_group(rng, _COMMENT_START[band], _COMMENT_SIZE[band])
     return np.where(rng.random(n) < _COMMENTED[overall - 1], comment, NONE).astype(np.int64)

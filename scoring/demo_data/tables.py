@@ -23,15 +23,14 @@ from scoring.demo_data.complaints import (
 from scoring.demo_data.jobs import NONE, SERVICE_TYPES, SHARES_OF_THREE, SHARES_OF_TWO, Jobs
 from scoring.demo_data.network import NO_MONEY, Network, Roster
 from scoring.demo_data.revisits import NOTES, Revisits
-from scoring.demo_data.sampling import IntArray
+from scoring.demo_data.sampling import IntArray, grouped
 from scoring.demo_data.surveys import CHANNELS, COMMENTS, DIMENSIONS, Surveys
 from scoring.demo_data.vocab import PRODUCTS
 from scoring.money import yuan_text_expr
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _TEAM_KINDS = ("in_house", "outsourced")
-_PRODUCT_TEXTS = tuple(p for s in SERVICE_TYPES for p in PRODUCTS[s])
-_PRODUCT_START = np.cumsum([0] + [len(PRODUCTS[s]) for s in SERVICE_TYPES[:-1]])
+_PRODUCT_TEXTS, _PRODUCT_START, _ = grouped([PRODUCTS[s] for s in SERVICE_TYPES])
 
 
 def to_tables(
@@ -166,23 +165,22 @@ def _booleans(values: IntArray) -> pl.Series:
 
 def _money_text(fen: IntArray) -> pl.Series:
     """Yuan with two decimals (``2490.00``); blank for NO_MONEY."""
-    series = pl.Series("fen", np.where(fen == NO_MONEY, 0, fen), dtype=pl.Int64)
-    frame = pl.DataFrame([series, pl.Series("blank", fen == NO_MONEY)])
-    return frame.select(pl.when(~pl.col("blank")).then(yuan_text_expr("fen"))).to_series()
+    return _fen_text(fen, yuan_text_expr("fen"))
 
 
 def _wage_text(fen: IntArray) -> pl.Series:
-    """Whole yuan without decimals (``5200``), else two decimals (``5234.50``); as HR writes."""
+    """Whole yuan without decimals (``5200``), else two decimals (``5234.50``); as HR writes;
+    blank for NO_MONEY."""
+    fen_col = pl.col("fen")
+    whole = (fen_col // 100).cast(pl.String)
+    return _fen_text(fen, pl.when(fen_col % 100 == 0).then(whole).otherwise(yuan_text_expr("fen")))
+
+
+def _fen_text(fen: IntArray, text: pl.Expr) -> pl.Series:
+    """``text`` of the column ``fen``; blank (null) for NO_MONEY."""
     series = pl.Series("fen", np.where(fen == NO_MONEY, 0, fen), dtype=pl.Int64)
     frame = pl.DataFrame([series, pl.Series("blank", fen == NO_MONEY)])
-    fen_col = pl.col("fen")
-    return frame.select(
-        pl.when(pl.col("blank"))
-        .then(None)
-        .when(fen_col % 100 == 0)
-        .then((fen_col // 100).cast(pl.String))
-        .otherwise(yuan_text_expr("fen"))
-    ).to_series()
+    return frame.select(pl.when(~pl.col("blank")).then(text)).to_series()
 
 
 def _crew_text(installer_ids: pl.Series, jobs: Jobs) -> pl.Series:

@@ -23,10 +23,16 @@ REJECTED_SUFFIX = ".rejected"
 def detect_entity(path: Path) -> Entity | None:
     """The entity a file is for, from its name: ``surveys.csv``, ``满意度回访问卷.xlsx``, and the
     rejects file written for it (``surveys.rejected.csv``), so a fixed file re-imports as is."""
-    stem = path.stem
+    return entity_for_name(source_stem(path.name))
+
+
+def source_stem(name: str) -> str:
+    """The stem of a file name, without the suffix of a rejects file: ``surveys`` for both
+    ``surveys.csv`` and ``surveys.rejected.csv``."""
+    stem = Path(name).stem
     if stem.lower().endswith(REJECTED_SUFFIX):
         stem = stem[: -len(REJECTED_SUFFIX)]
-    return entity_for_name(stem)
+    return stem
 
 
 def read_file(path: Path, entity: Entity, *, zone: ZoneInfo, sheet: str | None = None) -> Parsed:

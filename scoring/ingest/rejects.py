@@ -19,16 +19,13 @@ from pathlib import Path
 import polars as pl
 
 from scoring.ingest.model import ERROR_COLUMN, ROW, Parsed
-from scoring.ingest.read import REJECTED_SUFFIX
+from scoring.ingest.read import REJECTED_SUFFIX, source_stem
 
 _BOM = "\ufeff"
 
 
 def rejects_path(parsed: Parsed, directory: Path) -> Path:
-    stem = Path(parsed.source).stem
-    if stem.lower().endswith(REJECTED_SUFFIX):
-        stem = stem[: -len(REJECTED_SUFFIX)]
-    return directory / f"{stem}{REJECTED_SUFFIX}.csv"
+    return directory / f"{source_stem(parsed.source)}{REJECTED_SUFFIX}.csv"
 
 
 def write_rejects(parsed: Parsed, directory: Path) -> Path | None:

@@ -59,7 +59,7 @@ def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
     if not path.is_file():
         raise InputError(f"找不到文件 {name} / file not found: {path}")
     if path.stat().st_size == 0:
-        raise InputError(f"文件 {name} 为空 / file {name} is empty")
+        raise _empty_file(name)
     if suffix in CSV_SUFFIXES:
         if sheet is not None:
             raise InputError(
@@ -139,6 +139,10 @@ def _no_header(name: str) -> InputError:
     return InputError(f"文件 {name} 第 1 行应为表头 / file {name} has no header in row 1")
 
 
+def _empty_file(name: str) -> InputError:
+    return InputError(f"文件 {name} 为空 / file {name} is empty")
+
+
 def _csv_frame(name: str, source: Path | bytes, header: list[str]) -> pl.DataFrame:
     """The data rows of ``source`` as text; raises :class:`_NotUtf8` for a non-UTF-8 file."""
     names = unique_names(header)
@@ -158,7 +162,7 @@ def _csv_frame(name: str, source: Path | bytes, header: list[str]) -> pl.DataFra
             raise _NotUtf8 from exc
         raise _csv_error(name, source, len(header), exc) from exc
     except pl.exceptions.NoDataError as exc:
-        raise InputError(f"文件 {name} 为空 / file {name} is empty") from exc
+        raise _empty_file(name) from exc
     if frame.width - 1 != len(names):
         raise _csv_error(name, source, len(header), None)
     # Row 1 is the header as polars read it; data rows are 2, 3, ...
@@ -257,16 +261,12 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.
             f"cannot read sheet {sheet!r} of {name}: {_first_line(exc)}"
         ) from exc
     if grid.width == 0 or grid.height == 0:
-        raise InputError(
-            f"文件 {name} 的工作表 {sheet!r} 为空 / sheet {sheet!r} of {name} is empty"
-        )
+        raise _empty_sheet(name, sheet)
     grid = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     cells = [c for c in grid.columns if c != ROW]
     filled = grid.filter(_any_filled(cells))
     if filled.height == 0:
-        raise InputError(
-            f"文件 {name} 的工作表 {sheet!r} 为空 / sheet {sheet!r} of {name} is empty"
-        )
+        raise _empty_sheet(name, sheet)
     # The first filled row is the header; rows above it are empty, so numbering stays Excel's.
     header_row = filled.row(0, named=True)
     header = [(header_row[c] or "") for c in cells]
@@ -275,6 +275,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.
         [*(pl.col(c).alias(n) for c, n in zip(cells, names, strict=True)), ROW]
     )
     return sheet, tuple(header), frame
+
+
+def _empty_sheet(name: str, sheet: str) -> InputError:
+    return InputError(f"文件 {name} 的工作表 {sheet!r} 为空 / sheet {sheet!r} of {name} is empty")
 
 
 def _first_line(exc: Exception) -> str:

@@ -134,29 +134,21 @@ def _exact(field: Field) -> str:
 
 
 def _integer(field: Field, text: pl.Expr, raw: pl.Expr | None) -> Conversion:
-    out = field.column
     digits = text.str.replace(r"^([0-9]{1,18})(?:\.0+)?$", "${1}")
     value = pl.when(digits.str.contains(r"^[0-9]{1,18}$")).then(digits.str.to_integer(strict=False))
-    checks = (invalid_when_unparsed(field.name, text, pl.col(out), INT_REASON),)
-    if raw is None:
-        return Conversion(steps=({out: value.cast(pl.Int64)},), checks=checks)
-    # Fast path: plain digits, at most 18 of them (to_integer also takes a sign: not here).
-    number = raw.str.to_integer(strict=False)
-    plain = (
-        number.is_not_null()
-        & (raw.str.len_bytes() <= 18)
-        & ~raw.str.starts_with("+")
-        & ~raw.str.starts_with("-")
-    )
-    return Conversion(
-        steps=(
-            {_exact(field): pl.when(plain).then(number)},
-            {text_column(field.name): unread_text(raw, _exact(field))},
-            {out: pl.coalesce(pl.col(_exact(field)), value).cast(pl.Int64)},
-        ),
-        checks=checks,
-        read=_exact(field),
-    )
+    checks = (invalid_when_unparsed(field.name, text, pl.col(field.column), INT_REASON),)
+    exact = None
+    if raw is not None:
+        # Fast path: plain digits, at most 18 of them (to_integer also takes a sign: not here).
+        number = raw.str.to_integer(strict=False)
+        plain = (
+            number.is_not_null()
+            & (raw.str.len_bytes() <= 18)
+            & ~raw.str.starts_with("+")
+            & ~raw.str.starts_with("-")
+        )
+        exact = pl.when(plain).then(number)
+    return _fast_or_general(field, value.cast(pl.Int64), checks, raw=raw, exact=exact)
 
 
 def _enum_spellings(field: Field) -> dict[str, str]:
@@ -191,8 +183,21 @@ def _lookup(
     if field.kind is Kind.ENUM:
         lookup_key = key.str.to_lowercase()
     value = lookup_key.replace_strict(table, default=None, return_dtype=dtype)
+    checks = (invalid_when_unparsed(field.name, text, pl.col(field.column), reason),)
+    return _fast_or_general(field, value, checks, raw=raw, exact=exact)
+
+
+def _fast_or_general(
+    field: Field,
+    value: pl.Expr,
+    checks: tuple[Check, ...],
+    *,
+    raw: pl.Expr | None,
+    exact: pl.Expr | None,
+) -> Conversion:
+    """``value`` (the general way) into the field's column; with a fast path, ``exact`` first:
+    read from the untrimmed cell ``raw``, and only the cells it did not read are trimmed."""
     out = field.column
-    checks = (invalid_when_unparsed(field.name, text, pl.col(out), reason),)
     if raw is None or exact is None:
         return Conversion(steps=({out: value},), checks=checks)
     return Conversion(
