@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import overload
 from zoneinfo import ZoneInfo
@@ -118,6 +119,29 @@ def run(
     month = Period.parse(period, zone)
     env = Env(zone, calendar)
     inputs = Inputs.of(encode_ids(frames))
+    # The checksums of the inputs as given (text ids) need none of what follows: a thread
+    # computes them meanwhile, on the core the computation leaves idle at times (hashlib
+    # and polars let go of the GIL), instead of after it.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")
+    try:
+        checksums = background.submit(input_checksums, frames)
+        result = _compute(month, plan, inputs, env, prior_lines, carried_in)
+        with _stage("checksums", month.name):
+            result.about = _about(month, plan, zone, checksums.result())
+    finally:
+        background.shutdown(wait=False, cancel_futures=True)
+    return result
+
+
+def _compute(
+    month: Period,
+    plan: Plan,
+    inputs: Inputs,
+    env: Env,
+    prior_lines: pl.DataFrame | None,
+    carried_in: pl.DataFrame | None,
+) -> Result:
+    """The stages of :func:`run`; ``about`` is left for run to fill in."""
     id_type = inputs.id_type
     shares = inputs.job_installers
 
@@ -176,24 +200,19 @@ def run(
         _with_schema(surveys, SURVEY_STATUS_SCHEMA),
         texts,
     ]
-    # The checksums are of the inputs as given (text ids), not of the encoded frames.
-    tables = [frames[name].lazy() for name in INPUT_KEYS]
     with _stage("collect", month.name):
-        collected = _collect(outputs + tables)
-    lines_df, statements_df, ranking_df, surveys_df, texts_df = collected[:5]
+        lines_df, statements_df, ranking_df, surveys_df, texts_df = _collect(outputs)
     with _stage("explanations", month.name):
         explained = explain_lines(lines_df, texts_df, installer_placeholders(plan))
         del lines_df, texts_df
         lines_df = explained.select(as_schema(LINES_SCHEMA))
-    with _stage("checksums", month.name):
-        about = _about(month, plan, zone, dict(zip(INPUT_KEYS, collected[5:], strict=True)))
     return Result(
         period=month.name,
         lines=lines_df,
         statements=statements_df,
         ranking=ranking_df,
         surveys=surveys_df,
-        about=about,
+        about={},
     )
 
 
@@ -443,8 +462,19 @@ def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+def input_checksums(
+    frames: Mapping[str, pl.LazyFrame | pl.DataFrame],
+) -> dict[str, dict[str, object]]:
+    """Rows and :func:`table_checksum` of each input table of ``frames``."""
+    found: dict[str, dict[str, object]] = {}
+    for name, keys in INPUT_KEYS.items():
+        frame = frames[name].lazy().collect()
+        found[name] = {"rows": frame.height, "sha256": table_checksum(frame, keys)}
+    return found
+
+
 def _about(
-    month: Period, plan: Plan, zone: ZoneInfo, tables: Mapping[str, pl.DataFrame]
+    month: Period, plan: Plan, zone: ZoneInfo, inputs: Mapping[str, dict[str, object]]
 ) -> dict[str, object]:
     return {
         "period": month.name,
@@ -454,8 +484,5 @@ def _about(
         "plan_checksum": plan.checksum,
         "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "zone": str(zone.key),
-        "inputs": {
-            name: {"rows": frame.height, "sha256": table_checksum(frame, INPUT_KEYS[name])}
-            for name, frame in tables.items()
-        },
+        "inputs": dict(inputs),
     }
