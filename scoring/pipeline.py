@@ -125,12 +125,28 @@ def run(
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")
     try:
         checksums = background.submit(input_checksums, frames)
-        result = _compute(month, plan, inputs, env, prior_lines, carried_in)
+        # On return from _compute every intermediate of the stages is gone: only the
+        # outputs are alive while the explanations, the widest columns, are filled in.
+        lines, statements, ranking, surveys, texts = _compute(
+            month, plan, inputs, env, prior_lines, carried_in
+        )
+        with _stage("explanations", month.name):
+            explained = explain_lines(lines, texts, installer_placeholders(plan))
+            del lines, texts
+            lines = explained.select(as_schema(LINES_SCHEMA))
+            del explained
         with _stage("checksums", month.name):
-            result.about = _about(month, plan, zone, checksums.result())
+            about = _about(month, plan, zone, checksums.result())
     finally:
         background.shutdown(wait=False, cancel_futures=True)
-    return result
+    return Result(
+        period=month.name,
+        lines=lines,
+        statements=statements,
+        ranking=ranking,
+        surveys=surveys,
+        about=about,
+    )
 
 
 def _compute(
@@ -140,8 +156,9 @@ def _compute(
     env: Env,
     prior_lines: pl.DataFrame | None,
     carried_in: pl.DataFrame | None,
-) -> Result:
-    """The stages of :func:`run`; ``about`` is left for run to fill in."""
+) -> tuple[pl.DataFrame, ...]:
+    """The stages of :func:`run`, collected: lines (ids encoded, texts not filled in),
+    statements, ranking, survey status, and the event texts (see explain_lines)."""
     id_type = inputs.id_type
     shares = inputs.job_installers
 
@@ -156,6 +173,8 @@ def _compute(
         prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
         before_split = _materialise(event_lines(compiled, prepared, month))
         pre, texts = event_texts(before_split)
+        # Its own frame, so that the rest of before_split can go once it is split.
+        texts = texts.collect().lazy()
     with _stage("split", month.name):
         split, counted, measures, figures = _materialise(
             split_lines(pre, shares),
@@ -163,6 +182,7 @@ def _compute(
             _measures(plan, compiled, prepared, shares),
             ranking_figures(plan, inputs, events, env),
         )
+        del before_split, pre  # dropping what is no longer read keeps the peak down
     with _stage("per-period rules", month.name):
         rated = _materialise(ratings(plan, counted))
         people = _materialise(
@@ -180,6 +200,7 @@ def _compute(
         )
     with _stage("statements", month.name):
         lines = _materialise(_with_prior(capped, prior_lines, id_type))
+        del split, per_period, rule_lines, capped
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
         ranking = rank_teams(
@@ -201,19 +222,7 @@ def _compute(
         texts,
     ]
     with _stage("collect", month.name):
-        lines_df, statements_df, ranking_df, surveys_df, texts_df = _collect(outputs)
-    with _stage("explanations", month.name):
-        explained = explain_lines(lines_df, texts_df, installer_placeholders(plan))
-        del lines_df, texts_df
-        lines_df = explained.select(as_schema(LINES_SCHEMA))
-    return Result(
-        period=month.name,
-        lines=lines_df,
-        statements=statements_df,
-        ranking=ranking_df,
-        surveys=surveys_df,
-        about={},
-    )
+        return tuple(_collect(outputs))
 
 
 def _measures(
