@@ -544,15 +544,25 @@ def installer_placeholders(plan: Plan) -> frozenset[str]:
     return frozenset(names & {"share", "part", "installer_id"})
 
 
+#: Lines whose explanations are filled in at once (see explain_lines).
+EXPLAIN_ROWS = 262_144
+
+
 def explain_lines(
-    lines: pl.DataFrame, texts: pl.DataFrame, placeholders: frozenset[str]
+    lines: pl.DataFrame,
+    texts: pl.DataFrame,
+    placeholders: frozenset[str],
+    *,
+    rows_at_once: int = EXPLAIN_ROWS,
 ) -> pl.DataFrame:
     """The lines with the texts of their events filled in (per installer: share, part, id).
 
     Lines with a ``_text`` number take their event's texts (:func:`event_texts`) with the
     installer's values of ``placeholders`` put in; the others keep the texts they have.
+    ``rows_at_once`` lines at a time: the texts are the widest columns, and filling them in
+    makes two copies on the way (gathered, then each value put in); a slice at a time keeps
+    those copies small instead of the size of the whole month.
     """
-    index = lines.get_column(TEXT_INDEX)
     sign = sign_of_kind()
     values = {
         _SHARE: ("share", pl.col("share_text")),
@@ -560,16 +570,23 @@ def explain_lines(
         _INSTALLER: ("installer_id", pl.col("installer_id").cast(pl.String)),
     }
     filled: dict[str, pl.Expr] = {}
-    gathered: dict[str, pl.Series] = {}
     for name in _TEXT_COLUMNS:
         text = pl.col(f"_event_{name}")
         for marker, (placeholder, value) in values.items():
             if placeholder in placeholders:
                 text = text.str.replace(marker, value, literal=True)
-        gathered[f"_event_{name}"] = texts.get_column(f"_{name}").gather(index)
         filled[name] = pl.coalesce(text, pl.col(name))
-    # Both languages in one query: polars fills them on two threads.
-    return lines.lazy().with_columns(**gathered).with_columns(**filled).drop(*gathered).collect()
+    parts: list[pl.DataFrame] = []
+    for start in range(0, lines.height, rows_at_once):
+        part = lines.slice(start, rows_at_once)
+        index = part.get_column(TEXT_INDEX)
+        gathered = {f"_event_{n}": texts.get_column(f"_{n}").gather(index) for n in _TEXT_COLUMNS}
+        # Both languages in one query: polars fills them on two threads.
+        parts.append(
+            part.lazy().with_columns(**gathered).with_columns(**filled).drop(*gathered).collect()
+        )
+    # Slices of one frame, each whole: joined without copying (one chunk per slice).
+    return pl.concat(parts, how="vertical", rechunk=False) if parts else lines
 
 
 # -- per-installer values -----------------------------------------------------------------------

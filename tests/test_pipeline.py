@@ -374,3 +374,35 @@ def test_a_plan_without_per_event_rules_pays_its_period_rules_only() -> None:
         "grade_bonus"
     ]
     assert result.lines.schema == LINES_SCHEMA
+
+
+def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
+    from scoring.evaluate import _PART, _SHARE, explain_lines
+
+    texts = pl.DataFrame(
+        {
+            "_text": pl.Series([0, 1], dtype=pl.UInt32),
+            "_explanation_zh": [f"甲{_SHARE}计{_PART}元", f"乙{_PART}"],
+            "_explanation_en": [f"a {_SHARE} = {_PART}", f"b {_PART}"],
+        }
+    )
+    lines = pl.DataFrame(
+        {
+            "installer_id": ["I1", "I1", "I2", "I3"],
+            "kind": ["bonus", "deduction", "bonus", "deduction"],
+            "amount_fen": [334, -1500, 333, -250],
+            "share_text": ["1/3", "100%", "1/3", None],
+            "_text": pl.Series([0, 1, 0, None], dtype=pl.UInt32),
+            "explanation_zh": [None, None, None, "结转"],
+            "explanation_en": [None, None, None, "carried"],
+        }
+    )
+    expected_zh = ["甲1/3计3.34元", "乙15.00", "甲1/3计3.33元", "结转"]
+    expected_en = ["a 1/3 = 3.34", "b 15.00", "a 1/3 = 3.33", "carried"]
+    for rows in (1, 3, 4, 100):
+        got = explain_lines(lines, texts, frozenset({"share", "part"}), rows_at_once=rows)
+        assert got["explanation_zh"].to_list() == expected_zh, rows
+        assert got["explanation_en"].to_list() == expected_en, rows
+        assert got.drop("explanation_zh", "explanation_en").equals(
+            lines.drop("explanation_zh", "explanation_en")
+        )
