@@ -42,6 +42,7 @@ DEFAULT_DB = HERE / "data" / "national.db"
 DEFAULT_JSON = HERE / "data" / "bench_compute.json"
 ZONE = "Asia/Shanghai"
 STAGES = (
+    "ids",
     "counting",
     "per-event rules",
     "split",

@@ -101,7 +101,7 @@ def main() -> None:
     print(f"load: {time.perf_counter() - started:.2f} s, now {sampler.rss() / 2**20:,.0f} MiB")
     size = sum(frame.estimated_size() for frame in frames.values())
     print(f"  frames: {size / 2**20:,.0f} MiB")
-    sampler.mark("counting")
+    sampler.mark("ids")
     started = time.perf_counter()
     result = pipeline.run(
         args.period, plan, frames, calendar=calendar, zone=ZoneInfo("Asia/Shanghai")

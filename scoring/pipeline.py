@@ -1,11 +1,12 @@
 """The whole computation of a period, in one function that calls the stages in order.
 
-    counting → per-event rules → split → per-period rules → caps → statements → ranking
+    ids → counting → per-event rules → split → per-period rules → caps → statements → ranking
+    → collect → explanations (and the input checksums, on a thread beside them)
 
 Each stage is a pure function over LazyFrames (scoring.evaluate, scoring.caps, scoring.rating,
-scoring.ranking); they only build a query, and :func:`run` collects everything once at the end,
-so polars can share the work between the outputs. Each stage is timed in the log, and the final
-collect separately, since that is where the work happens.
+scoring.ranking); they only build a query. A result that several later stages read is
+collected at its stage's end, the outputs together at the end, so that polars shares the work.
+Each stage is timed in the log (wall and CPU).
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def run(
     zone = zone or ZoneInfo("Asia/Shanghai")
     month = Period.parse(period, zone)
     env = Env(zone, calendar)
-    inputs = Inputs.of(encode_ids(frames))
+    with _stage("ids", month.name):
+        inputs = Inputs.of(encode_ids(frames))
     # The checksums of the inputs as given (text ids) need none of what follows: a thread
     # computes them meanwhile, on the core the computation leaves idle at times (hashlib
     # and polars let go of the GIL), instead of after it.
