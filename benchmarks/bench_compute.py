@@ -115,6 +115,7 @@ def child(db: Path, period: str, statements_out: Path | None) -> dict[str, Any]:
 
     from payroll_export import export_period
     from scoring import pipeline
+    from scoring.entities import new_id_type
     from scoring.rules import load_plan, standard_plan_path
     from scoring.store import open_store
     from scoring.store.records import load_all
@@ -147,7 +148,7 @@ def child(db: Path, period: str, statements_out: Path | None) -> dict[str, Any]:
 
     c0, t0 = time.process_time(), time.perf_counter()
     with open_store(f"sqlite:///{db}", migrate=False) as store:
-        frames = load_all(store)
+        frames = load_all(store, ids=new_id_type())
     c1, t1 = time.process_time(), time.perf_counter()
     peak_load = _peak_mib()
     result = pipeline.run(period, plan, frames, calendar=calendar, zone=zone)
@@ -191,13 +192,14 @@ def floor_child(db: Path, period: str, statements_in: Path | None) -> dict[str, 
     import polars as pl
     from floor import floor_query  # benchmarks/floor.py, beside this file
 
+    from scoring.entities import new_id_type
     from scoring.store import open_store
     from scoring.store.records import load_all
     from scoring.workdays import WorkCalendar
 
     calendar = WorkCalendar.load()
     with open_store(f"sqlite:///{db}", migrate=False) as store:
-        frames = load_all(store)
+        frames = load_all(store, ids=new_id_type())
     peak_load = _peak_mib()
     c0, t0 = time.process_time(), time.perf_counter()
     floor = floor_query(frames, period, calendar=calendar, zone=ZoneInfo(ZONE))
@@ -243,7 +245,8 @@ def compare(statements: Any, floor: Any) -> dict[str, Any]:
 
     engine = statements.select("installer_id", "grade", *MONEY)
     joined = engine.join(
-        floor.select("installer_id", "grade", *MONEY),
+        # the floor keeps the ids as it was given them: encoded (load_all(ids=...))
+        floor.select(pl.col("installer_id").cast(pl.String), "grade", *MONEY),
         on="installer_id",
         how="full",
         coalesce=True,

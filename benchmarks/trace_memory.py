@@ -70,6 +70,7 @@ def main() -> None:
 
     from payroll_export import export_period
     from scoring import pipeline
+    from scoring.entities import new_id_type
     from scoring.rules import load_plan, standard_plan_path
     from scoring.store import open_store
     from scoring.store.records import load_all
@@ -97,7 +98,7 @@ def main() -> None:
     sampler.mark("load")
     started = time.perf_counter()
     with open_store(f"sqlite:///{args.db}", migrate=False) as store:
-        frames = load_all(store)
+        frames = load_all(store, ids=new_id_type())
     print(f"load: {time.perf_counter() - started:.2f} s, now {sampler.rss() / 2**20:,.0f} MiB")
     size = sum(frame.estimated_size() for frame in frames.values())
     print(f"  frames: {size / 2**20:,.0f} MiB")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from fractions import Fraction
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from scoring.entities import ID_COLUMNS, new_id_type
 from scoring.errors import PeriodError
 from scoring.money import yuan_text_expr
 from scoring.rating import rate_installers
@@ -124,25 +124,27 @@ class Inputs:
         return dtype
 
 
-#: Columns that identify records across tables: the keys of the engine's joins and groups.
-ID_COLUMNS = ("dealer_id", "team_id", "installer_id", "job_id", "survey_id")
-
-
 def encode_ids(frames: Mapping[str, pl.LazyFrame | pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The frames with every id column cast to one Categorical made for this call.
+    """The frames with every id column (``ID_COLUMNS``) of one Categorical (``new_id_type``).
 
-    Joins, group-bys and uniques on a Categorical compare 32-bit codes instead of text: on
-    the national month they ran 3-5x faster than on String ids. Sorting and comparing stay
-    lexical (polars orders a Categorical by its text), so every order and tie-break is the
-    same as with text. The categories are this call's own (a fresh name), so they are freed
-    with the frames and never mix with another computation's. Outputs cast back to String.
+    Frames loaded for computing come encoded already (``load_all(store, ids=...)``) and are
+    handed on as they are (no copy); otherwise every id column is cast here to a new one.
+    Outputs cast back to String.
     """
-    dtype = pl.Categorical(pl.Categories(f"scoring-ids-{uuid.uuid4().hex}"))
+    schemas = {name: frame.lazy().collect_schema() for name, frame in frames.items()}
+    found = {dtype for schema in schemas.values() for c, dtype in schema.items() if c in ID_COLUMNS}
+    shared = next(iter(found)) if len(found) == 1 else None
+    if isinstance(shared, pl.Categorical):
+        return {
+            name: frame if isinstance(frame, pl.DataFrame) else frame.collect()
+            for name, frame in frames.items()
+        }
+    dtype = new_id_type()
     casts = {
-        name: frame.lazy().with_columns(
-            pl.col([c for c in ID_COLUMNS if c in frame.collect_schema().names()]).cast(dtype)
-        )
-        for name, frame in frames.items()
+        name: frames[name]
+        .lazy()
+        .with_columns(pl.col([c for c in ID_COLUMNS if c in schema]).cast(dtype))
+        for name, schema in schemas.items()
     }
     # Once, here: every later query reads the encoded frames many times.
     return dict(zip(casts, pl.collect_all(list(casts.values())), strict=True))

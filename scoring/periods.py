@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 
 from scoring import pipeline
 from scoring.caps import CARRY_RULE, carried_out
+from scoring.entities import new_id_type
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period_names import check_period
@@ -168,7 +169,8 @@ class Context:
     @classmethod
     def load(cls, store: Store, *, zone: ZoneInfo, calendar: WorkCalendar | None = None) -> Context:
         data_batch = store_periods.last_changing_batch(store)
-        return cls(store, load_all(store), calendar or WorkCalendar.load(), zone, data_batch)
+        frames = load_all(store, ids=new_id_type())
+        return cls(store, frames, calendar or WorkCalendar.load(), zone, data_batch)
 
     def run(
         self,

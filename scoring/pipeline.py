@@ -406,6 +406,8 @@ def ranking_figures(
 def _column_bytes(series: pl.Series) -> list[bytes | memoryview]:
     """The values of a column as bytes whose layout we define (little-endian Int64, UTF-8)."""
     nulls = series.is_null().to_numpy().astype("uint8").tobytes()
+    if isinstance(series.dtype, pl.Categorical):
+        series = series.cast(pl.String)  # encoded ids (load_all): their text is the value
     dtype = series.dtype
     if dtype == pl.String:
         # Arrow's large_string is the text's UTF-8 bytes end to end plus Int64 offsets: the
@@ -442,7 +444,7 @@ def _in_key_order(frame: pl.DataFrame, keys: list[str]) -> bool:
 def _type_name(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.Datetime):
         return f"datetime[us,{dtype.time_zone or ''}]"
-    if dtype == pl.String:
+    if dtype == pl.String or isinstance(dtype, pl.Categorical):
         return "string"
     if dtype == pl.Date:
         return "date"
@@ -457,7 +459,8 @@ def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
     """sha256 of a canonical form: columns by name, rows by key, values as defined bytes.
 
     Stable across processes and polars versions (unlike ``pl.hash``): it depends only on the
-    column names, their kind (text, integer, date, timestamp, boolean) and the values.
+    column names, their kind (text, integer, date, timestamp, boolean) and the values. Ids
+    encoded as a Categorical are text here: polars sorts and compares them by their text.
     """
     digest = hashlib.sha256()
     present = [k for k in keys if k in frame.columns] or frame.columns

@@ -8,13 +8,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from polars.testing import assert_frame_equal
 
+from scoring.entities import ID_COLUMNS, new_id_type
 from scoring.errors import InputError
 from scoring.importer import ImportReport, import_paths
+from scoring.periods import Context
+from scoring.pipeline import input_checksums
 from scoring.store import Store
 from scoring.store import records as records_module
+from scoring.store.frames import owned
 from scoring.store.records import history_of, load_all
 from tests import inputs
 
@@ -263,3 +268,53 @@ def test_a_later_batch_may_reference_stored_and_new_records_together(
         store, [inputs.write(tmp_path / "next", {"jobs": jobs, "surveys": surveys})], tmp_path
     )
     assert counts(report) == {"jobs": (1, 0, 0, 0), "surveys": (2, 0, 0, 0)}
+
+
+def test_frames_loaded_for_computing_hold_encoded_ids_and_the_same_values(
+    store: Store, tmp_path: Path
+) -> None:
+    run(store, [inputs.write(tmp_path / "in")], tmp_path)
+    plain = load_all(store)
+    dtype = new_id_type()
+    coded = load_all(store, ids=dtype)
+    assert set(coded) == set(plain)
+    for name, frame in plain.items():
+        got = coded[name]
+        assert got.columns == frame.columns, name
+        for column, kind in frame.schema.items():
+            assert got.schema[column] == (dtype if column in ID_COLUMNS else kind), column
+        assert_frame_equal(got.with_columns(pl.col(pl.Categorical).cast(pl.String)), frame)
+    assert input_checksums(coded) == input_checksums(plain)
+
+
+def test_an_owned_frame_keeps_none_of_the_arrow_memory_it_was_read_from() -> None:
+    n = 20_000
+    before = pa.total_allocated_bytes()
+    table = pa.table(
+        {
+            "job_id": [f"J{i:015d}" for i in range(n)],
+            "promised_days": pa.array(range(n), pa.int64()),
+            "note": [f"第{i}条备注 note number {i}" for i in range(n)],
+        }
+    )
+    shared = pl.from_arrow(table)
+    assert isinstance(shared, pl.DataFrame)
+    del table
+    # polars reads the Arrow buffers where they lie: they live as long as the frame does ...
+    assert pa.total_allocated_bytes() > before
+    for ids in (None, new_id_type()):
+        frame = owned(shared, ids)
+        assert frame.columns == shared.columns
+        assert_frame_equal(frame.with_columns(pl.col(pl.Categorical).cast(pl.String)), shared)
+        assert frame.schema["job_id"] == (ids if ids is not None else pl.String)
+    del shared
+    # ... and none of them once only copies made by owned() are alive.
+    assert pa.total_allocated_bytes() == before
+    assert frame.height == n
+
+
+def test_a_context_loads_its_frames_with_one_encoded_id_type(store: Store, tmp_path: Path) -> None:
+    run(store, [inputs.write(tmp_path / "in")], tmp_path)
+    ctx = Context.load(store, zone=ZONE)
+    found = {f.schema[c] for f in ctx.frames.values() for c in f.columns if c in ID_COLUMNS}
+    assert len(found) == 1 and isinstance(found.pop(), pl.Categorical)

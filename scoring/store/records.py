@@ -26,7 +26,7 @@ from sqlalchemy import select
 from scoring.entities import BY_NAME, ENTITIES, JOB_INSTALLERS_SCHEMA, JOBS, Entity
 from scoring.errors import Problem
 from scoring.store.db import Store, now_us, take_lock
-from scoring.store.frames import from_store, to_store
+from scoring.store.frames import from_store, owned, to_store
 from scoring.store.schema import record_history
 
 log = logging.getLogger(__name__)
@@ -35,28 +35,31 @@ log = logging.getLogger(__name__)
 LOAD_THREADS = 3
 
 
-def load_entity(store: Store, entity: Entity) -> pl.DataFrame:
-    """Every current record of ``entity`` as a normalised frame (``entity.schema``)."""
+def load_entity(store: Store, entity: Entity, ids: pl.DataType | None = None) -> pl.DataFrame:
+    """Every current record of ``entity`` as a normalised frame (``entity.schema``; the id
+    columns of type ``ids`` when given, see :func:`load_all`)."""
     columns = ", ".join(f.column for f in entity.fields)
     raw = store.read_frame(f"SELECT {columns}, extra FROM {entity.name}")
-    return from_store(entity, raw)
+    return owned(from_store(entity, raw), ids)
 
 
-def load_job_installers(store: Store) -> pl.DataFrame:
+def load_job_installers(store: Store, ids: pl.DataType | None = None) -> pl.DataFrame:
     raw = store.read_frame("SELECT job_id, installer_id, share_num, share_den FROM job_installers")
-    return raw.cast(dict(JOB_INSTALLERS_SCHEMA))  # type: ignore[arg-type]
+    return owned(raw.cast(dict(JOB_INSTALLERS_SCHEMA)), ids)  # type: ignore[arg-type]
 
 
-def load_all(store: Store) -> dict[str, pl.DataFrame]:
+def load_all(store: Store, *, ids: pl.DataType | None = None) -> dict[str, pl.DataFrame]:
     """All entity frames and ``job_installers``: the engine's input.
 
+    ``ids``: the type of every id column (``entities.ID_COLUMNS``), one Categorical of
+    ``entities.new_id_type()`` for frames that are loaded to be computed; by default text.
     The tables are read on parallel connections: the drivers release the GIL while they
     fetch, and the national month loaded one table after another took 7 s on one core.
     """
     loaders: dict[str, Callable[[], pl.DataFrame]] = {
-        e.name: functools.partial(load_entity, store, e) for e in ENTITIES
+        e.name: functools.partial(load_entity, store, e, ids) for e in ENTITIES
     }
-    loaders["job_installers"] = functools.partial(load_job_installers, store)
+    loaders["job_installers"] = functools.partial(load_job_installers, store, ids)
     # Biggest first, so that the small tables fill in beside them.
     order = ["jobs", "surveys", "job_installers", "revisits"]
     names = order + [n for n in loaders if n not in order]
