@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from scoring.store import Store, open_store
+from scoring.store.db import READ_CACHE_KIB, WRITE_CACHE_KIB
 from scoring.store.schema import metadata
 
 
@@ -95,3 +96,13 @@ def test_threads_of_both_libraries_take_turns(tmp_path: Path) -> None:
         assert store.read_frame("SELECT COUNT(*) AS n FROM audit_log").item() == 120
     with sqlite3.connect(tmp_path / "s.db") as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_bulk_reads_keep_a_small_page_cache_and_writes_a_large_one(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'cache.db'}") as store:
+        read = store.read_frame("PRAGMA cache_size").item()
+        with store.adbc() as conn, contextlib.closing(conn.cursor()) as cur:
+            cur.execute("PRAGMA cache_size")
+            written = cur.fetchone()[0]
+    assert (read, written) == (-READ_CACHE_KIB, -WRITE_CACHE_KIB)
+    assert READ_CACHE_KIB < WRITE_CACHE_KIB

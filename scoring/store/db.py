@@ -34,6 +34,11 @@ from scoring.store.gate import gate_for
 from scoring.store.schema import store_locks
 
 BUSY_TIMEOUT_MS = 60_000
+#: SQLite's page cache per ADBC connection, in KiB: large for imports, which write tables
+#: and their indexes; small for bulk reads, which scan each table once (a large cache only
+#: kept pages nobody read again: 256 MiB per connection, three tables loading at once).
+WRITE_CACHE_KIB = 262_144
+READ_CACHE_KIB = 8_192
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -112,18 +117,19 @@ class Store:
             yield conn
 
     @contextlib.contextmanager
-    def adbc(self) -> Iterator[Any]:
-        """An ADBC DB-API connection in a transaction; the caller commits."""
+    def adbc(self, *, cache_kib: int = WRITE_CACHE_KIB) -> Iterator[Any]:
+        """An ADBC DB-API connection in a transaction; the caller commits. ``cache_kib``:
+        SQLite's page cache of the connection."""
         with self._gate("adbc"):
-            yield from self._adbc()
+            yield from self._adbc(cache_kib)
 
-    def _adbc(self) -> Iterator[Any]:
+    def _adbc(self, cache_kib: int) -> Iterator[Any]:
         conn = _adbc_connect(self.url)
         try:
             if self.is_sqlite:
                 with contextlib.closing(conn.cursor()) as cur:
                     # Per connection, and allowed inside the transaction ADBC has begun.
-                    for pragma in (f"busy_timeout={BUSY_TIMEOUT_MS}", "cache_size=-262144"):
+                    for pragma in (f"busy_timeout={BUSY_TIMEOUT_MS}", f"cache_size=-{cache_kib}"):
                         cur.execute(f"PRAGMA {pragma}")
                         cur.fetchall()
             yield conn
@@ -136,7 +142,10 @@ class Store:
 
     def read_frame(self, sql: str) -> pl.DataFrame:
         """Run one query and return its result as a polars frame, through ADBC."""
-        with self.adbc() as conn, contextlib.closing(conn.cursor()) as cur:
+        with (
+            self.adbc(cache_kib=READ_CACHE_KIB) as conn,
+            contextlib.closing(conn.cursor()) as cur,
+        ):
             if self.is_sqlite:
                 # The driver's default is 1,024 rows a batch: a frame of thousands of chunks,
                 # which every later query pays for (the national month's jobs: 2,930 chunks).
