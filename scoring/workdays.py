@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,75 @@ def _as_expr(value: str | pl.Expr) -> pl.Expr:
     return pl.col(value) if isinstance(value, str) else value
 
 
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class _DayTables:
+    """Lookup tables of a calendar, as Int32 literals: one entry per day from 1 January of
+    the first known year to 31 December of the last (``index`` turns a Date into a row),
+    and the working days themselves as days since 1970-01-01 (``working``)."""
+
+    first: int  # 1 January of the first known year, in days since 1970-01-01
+    span: int  # days in the tables
+    count: int  # working days known
+    working: pl.Expr  # the working days, ascending
+    before: pl.Expr  # per day: working days on or before it
+    is_working: pl.Expr  # per day: whether it is a working day
+    limit_year: pl.Expr  # per day of a known year: the first later year not known; else null
+    limit_from: pl.Expr  # per day of a known year: 1 January of that year; else null
+
+    @classmethod
+    def of(
+        cls, years: Mapping[int, CalendarYear], limits: Mapping[int, int], days: list[dt.date]
+    ) -> _DayTables:
+        first = dt.date(min(years), 1, 1)
+        last = dt.date(max(years), 12, 31)
+        start, span = (first - _EPOCH).days, (last - first).days + 1
+        working = [(day - _EPOCH).days for day in days]
+        is_working = [False] * span
+        before: list[int] = []
+        seen = 0
+        for offset in range(span):
+            while seen < len(working) and working[seen] <= start + offset:
+                seen += 1
+            before.append(seen)
+        for number in working:
+            is_working[number - start] = True
+        limit_year: list[int | None] = []
+        limit_from: list[int | None] = []
+        for year in range(first.year, last.year + 1):
+            size = 366 if _is_leap(year) else 365
+            limit = limits.get(year)
+            limit_year.extend([limit] * size)
+            since = None if limit is None else (dt.date(limit, 1, 1) - _EPOCH).days
+            limit_from.extend([since] * size)
+
+        def table(name: str, values: Sequence[object], dtype: pl.DataType) -> pl.Expr:
+            return pl.lit(pl.Series(name, values, dtype=dtype))
+
+        return cls(
+            first=start,
+            span=span,
+            count=len(working),
+            working=table("working_day", working, pl.Int32()),
+            before=table("before", before, pl.Int32()),
+            is_working=table("is_working", is_working, pl.Boolean()),
+            limit_year=table("limit_year", limit_year, pl.Int32()),
+            limit_from=table("limit_from", limit_from, pl.Int32()),
+        )
+
+    def index(self, date: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        """(row of the tables, whether ``date`` lies within them) for a Date expression; the
+        row is clipped into the tables, so read it only where the date lies within."""
+        offset = date.cast(pl.Int32) - self.first
+        return offset.clip(0, self.span - 1), (offset >= 0) & (offset < self.span)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
 class WorkCalendar:
     """The known official years and their working days, sorted, ready for vectorised lookups."""
 
@@ -231,6 +300,7 @@ class WorkCalendar:
                 later += 1
             limits[number] = later
         self._limits = limits
+        self._tables = _DayTables.of(self._years, limits, days)
 
     @classmethod
     def load(cls, extra_dir: Path | None = None) -> WorkCalendar:
@@ -282,44 +352,55 @@ class WorkCalendar:
 
         A date of an unknown year raises ``CalendarError`` when the frame is collected.
         """
-        date = _as_expr(day)
-        problem = pl.when(~date.dt.year().is_in(list(self._years))).then(date.dt.year())
-        answer = (
-            pl.when(date.is_null())
-            .then(None)
-            .otherwise(date.is_in(pl.lit(self._working_days).implode()))
-        )
-        never = date.is_null() & pl.lit(False)
-        return _guarded(answer, problem, never, pl.Boolean).alias("is_workday")
+        return _guarded([_as_expr(day)], self._workday_parts, pl.Boolean).alias("is_workday")
+
+    def _workday_parts(self, date: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+        """(whether a working day, unknown year or null, never true) for each row."""
+        tables = self._tables
+        at, inside = tables.index(date)
+        known = pl.when(inside).then(tables.limit_year.gather(at)).is_not_null()
+        problem = pl.when(date.is_not_null() & ~known).then(date.dt.year().cast(pl.Int32))
+        answer = pl.when(date.is_not_null()).then(tables.is_working.gather(at))
+        return answer, problem, date.is_null() & pl.lit(False)
 
     def _parts(self, created: pl.Expr, days: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-        """(raw deadline, unknown year or null, negative days flag) for each row."""
-        table = pl.lit(self._working_days)
-        count = len(self._working_days)
+        """(raw deadline, unknown year or null, negative days flag) for each row.
+
+        Integer lookups in the day tables (``_DayTables``): the day of ``created`` gives the
+        number of working days up to it, and the working day ``days`` further on is read by
+        its position. The same answers as a binary search in the Date series of working days,
+        about 10x faster on the national month.
+        """
+        tables = self._tables
+        count = tables.count
         days64 = days.cast(pl.Int64)
+        day = created.cast(pl.Int32)  # days since 1970-01-01
+        at, inside = tables.index(created)
         # Number of working days on or before ``created``: the next one is at that index.
-        before = table.search_sorted(created, side="right").cast(pl.Int64)
+        before = tables.before.gather(at).cast(pl.Int64)
         position = before + days64 - 1
-        inside = (position >= 0) & (position < count)
-        found = table.gather(pl.when(inside).then(position), null_on_oob=True)
+        found = pl.when((position >= 0) & (position < count)).then(
+            tables.working.gather(position.clip(0, count - 1))
+        )
         usable = created.is_not_null() & days64.is_not_null() & (days64 >= 0)
         deadline = (
             pl.when(~usable)
-            .then(pl.lit(None, pl.Date))
+            .then(pl.lit(None, pl.Int32))
             .when(days64 == 0)
-            .then(created)
+            .then(day)
             .otherwise(found)
+            .cast(pl.Date)
         )
-        created_year = created.dt.year()
-        limit = created_year.replace_strict(self._limits, default=None, return_dtype=pl.Int32)
+        limit = pl.when(inside).then(tables.limit_year.gather(at))
+        limit_from = pl.when(inside).then(tables.limit_from.gather(at))
         problem = (
             pl.when(created.is_null())
             .then(pl.lit(None, pl.Int32))
             .when(limit.is_null())
-            .then(created_year.cast(pl.Int32))
+            .then(created.dt.year().cast(pl.Int32))
             .when(~usable | (days64 == 0))
             .then(pl.lit(None, pl.Int32))
-            .when(found.is_null() | (found.dt.year().cast(pl.Int32) >= limit))
+            .when(found.is_null() | (found >= limit_from))
             .then(limit)
         )
         negative = created.is_not_null() & days64.is_not_null() & (days64 < 0)
@@ -336,8 +417,8 @@ class WorkCalendar:
         year the calendar does not know, raises ``CalendarError`` naming the year; negative days
         raise ``InputError``. Call ``check_deadlines`` first to fail before the full collect.
         """
-        deadline, problem, negative = self._parts(_as_expr(created), _as_expr(days))
-        return _guarded(deadline, problem, negative, pl.Date).alias("deadline")
+        args = [_as_expr(created), _as_expr(days)]
+        return _guarded(args, self._parts, pl.Date).alias("deadline")
 
     def deadline_problems(
         self, frame: pl.LazyFrame, created: str | pl.Expr, days: str | pl.Expr
@@ -395,17 +476,28 @@ def _raise_for(years: Sequence[int], negative: int, *, detailed: bool = True) ->
 
 
 def _guarded(
-    value: pl.Expr, problem: pl.Expr, negative: pl.Expr, dtype: pl.DataType | type[pl.DataType]
+    args: Sequence[pl.Expr],
+    parts: Callable[..., tuple[pl.Expr, pl.Expr, pl.Expr]],
+    dtype: pl.DataType | type[pl.DataType],
 ) -> pl.Expr:
-    """``value``, but raise when any row of the batch has a problem year or negative days."""
+    """The value of ``parts(*args)`` (value, problem year, negative days), raising when any
+    row of the batch has a problem year or negative days.
+
+    Each of ``args`` is evaluated once and ``parts`` works on its result: polars evaluates
+    an argument (a time-zone conversion, say) once per place it appears in an expression,
+    and ``parts`` reads its arguments many times (3.3 s instead of 0.8 s for the national
+    month's deadlines).
+    """
+    names = [f"arg{n}" for n in range(len(args))]
+    value, problem, negative = parts(*(pl.col(name) for name in names))
 
     def check(series: Sequence[pl.Series]) -> pl.Series:
-        years = series[1].drop_nulls().unique().sort().to_list()
-        negative_rows = int(series[2].fill_null(False).sum())
+        given = pl.DataFrame([s.alias(name) for s, name in zip(series, names, strict=True)])
+        found = given.select(value.alias("value"), problem.alias("problem"), negative.alias("no"))
+        years = found["problem"].drop_nulls().unique().sort().to_list()
+        negative_rows = int(found["no"].fill_null(False).sum())
         # polars re-raises a UDF's exception rebuilt from its message: problems would be lost.
         _raise_for(years, negative_rows, detailed=False)
-        return series[0]
+        return found["value"]
 
-    return pl.map_batches(
-        [value, problem, negative], check, return_dtype=dtype, is_elementwise=True
-    )
+    return pl.map_batches(list(args), check, return_dtype=dtype, is_elementwise=True)
