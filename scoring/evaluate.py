@@ -578,11 +578,14 @@ def explain_lines(
             if placeholder in placeholders:
                 text = text.str.replace(marker, value, literal=True)
         filled[name] = pl.coalesce(text, pl.col(name))
+    # One chunk each: the texts come in many (one or more per rule), and a gather across
+    # chunks looks up each row's chunk (national month: 2.9 s a column instead of 0.06 s).
+    by_event = {n: texts.get_column(f"_{n}").rechunk() for n in _TEXT_COLUMNS}
     parts: list[pl.DataFrame] = []
     for start in range(0, lines.height, rows_at_once):
         part = lines.slice(start, rows_at_once)
         index = part.get_column(TEXT_INDEX)
-        gathered = {f"_event_{n}": texts.get_column(f"_{n}").gather(index) for n in _TEXT_COLUMNS}
+        gathered = {f"_event_{n}": by_event[n].gather(index) for n in _TEXT_COLUMNS}
         # Both languages in one query: polars fills them on two threads.
         parts.append(
             part.lazy().with_columns(**gathered).with_columns(**filled).drop(*gathered).collect()
