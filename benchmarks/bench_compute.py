@@ -7,11 +7,12 @@ The month is imported once into ``benchmarks/data/national.db`` (kept between ru
 is skipped when the store already holds jobs; ``--reimport`` starts it afresh). Each repetition
 then runs two child processes, so that each peak memory (max RSS) is the child's own:
 
-- the engine: ``load_all(store)``; ``pipeline.run("2025-10", standard plan, frames,
+- the engine: ``load_all(store, ids=new_id_type())`` (as ``Context.load`` reads the frames
+  to compute); ``pipeline.run("2025-10", standard plan, frames,
   calendar=..., zone=Asia/Shanghai)`` with the ``scoring.pipeline`` log at INFO, so that each
   stage's wall and CPU time (and the peak RSS at its end) is recorded; ``export_period(result,
   tmpdir)``, the payroll XLSX and CSV. Wall and CPU time of each step, peak RSS after each.
-- the floor: ``load_all(store)`` again, then the hand-written polars query
+- the floor: the same ``load_all`` again, then the hand-written polars query
   (benchmarks/floor.py) timed from the in-memory frames, and its per-installer money compared
   with the engine's statements (handed over as a parquet file): any difference fails the
   benchmark.
