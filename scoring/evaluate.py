@@ -37,7 +37,14 @@ from scoring.rules.scope import (
     installer_scope,
 )
 from scoring.rules.spec import EventRule, PeriodRule, Plan
-from scoring.rules.templates import Part, fill, local_day_text, parse_template, value_text
+from scoring.rules.templates import (
+    MISSING,
+    Part,
+    fill,
+    local_day_text,
+    parse_template,
+    value_text,
+)
 from scoring.rules.types import Ty
 from scoring.rules.vocab import KIND_TEXT
 from scoring.split import split_amounts
@@ -576,7 +583,8 @@ def explain_lines(
         text = pl.col(f"_event_{name}")
         for marker, (placeholder, value) in values.items():
             if placeholder in placeholders:
-                text = text.str.replace(marker, value, literal=True)
+                # Every place the template names it; a missing value reads as templates' do.
+                text = text.str.replace_all(marker, value.fill_null(MISSING), literal=True)
         filled[name] = pl.coalesce(text, pl.col(name))
     # One chunk each: the texts come in many (one or more per rule), and a gather across
     # chunks looks up each row's chunk (national month: 2.9 s a column instead of 0.06 s).

@@ -459,3 +459,31 @@ def test_checksums_see_encoded_ids_as_their_text_in_text_order() -> None:
     base = table_checksum(shares, keys)
     assert table_checksum(codes, keys) == base
     assert table_checksum(codes.reverse(), keys) == base
+
+
+TWICE_RULES = """
+  - id: twice
+    kind: bonus
+    source: survey
+    when: overall == 5
+    amount: "1.00"
+    split: shares
+    explain:
+      zh: "{installer_id}份额{share}计{part}元(份额{share},{part}元,{installer_id})"
+      en: "{installer_id}: {share} = {part} ({share}, {part}, {installer_id})"
+"""
+
+
+def test_a_placeholder_used_twice_is_filled_in_both_places() -> None:
+    result = id_world().run(plan=plan_with(extra_rules=TWICE_RULES))
+    lines = result.lines.filter(pl.col("rule_id") == "twice").sort("installer_id")
+    assert lines["explanation_zh"].to_list() == [
+        "I10份额1/3计0.34元(份额1/3,0.34元,I10)",
+        "I2份额1/3计0.33元(份额1/3,0.33元,I2)",
+        "I9份额1/3计0.33元(份额1/3,0.33元,I9)",
+    ]
+    assert lines["explanation_en"].to_list() == [
+        "I10: 1/3 = 0.34 (1/3, 0.34, I10)",
+        "I2: 1/3 = 0.33 (1/3, 0.33, I2)",
+        "I9: 1/3 = 0.33 (1/3, 0.33, I9)",
+    ]
