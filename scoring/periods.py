@@ -92,18 +92,22 @@ def store_plan_file(store: Store, path: Path, *, actor: str, activate: bool) -> 
         return _store_plan(conn, plan, raw, actor=actor, activate=activate)
 
 
-def _store_plan(
-    conn: Connection, plan: Plan, raw: bytes, *, actor: str, activate: bool
-) -> StoredPlan:
-    store_periods.store_plan(  # takes the period lock first
-        conn,
+def _version_of(plan: Plan, raw: bytes) -> StoredPlan:
+    """The version a plan file makes (its text and checksum as given), not activated."""
+    return StoredPlan(
         plan_id=plan.id,
         version=str(plan.version),
         effective_from=plan.effective_from.isoformat(),
         checksum=hashlib.sha256(raw).hexdigest(),
         content=raw.decode("utf-8-sig"),
-        actor=actor,
+        activated_at=None,
     )
+
+
+def _store_plan(
+    conn: Connection, plan: Plan, raw: bytes, *, actor: str, activate: bool
+) -> StoredPlan:
+    store_periods.store_plan(conn, _version_of(plan, raw), actor=actor)  # takes the period lock
     if activate:
         store_periods.activate_plan(conn, plan_id=plan.id, version=str(plan.version), actor=actor)
     return store_periods.get_plan(conn, plan.id, str(plan.version))
@@ -134,14 +138,7 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
             "activate one with `scoring plan activate FILE`"
         )
     if not persist:
-        return StoredPlan(
-            plan_id=plan.id,
-            version=str(plan.version),
-            effective_from=plan.effective_from.isoformat(),
-            checksum=hashlib.sha256(raw).hexdigest(),
-            content=raw.decode("utf-8-sig"),
-            activated_at=None,
-        )
+        return _version_of(plan, raw)
     with store.begin() as conn:
         take_lock_sa(conn, "period")
         # Two first computations at once: the one that waited finds the other's plan.

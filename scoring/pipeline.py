@@ -121,7 +121,7 @@ def run(
     env = Env(zone, calendar)
     with _stage("ids", month.name):
         inputs = Inputs.of(encode_ids(frames))
-    # The checksums of the inputs as given (text ids) need none of what follows: a thread
+    # The checksums of the inputs as given need none of what follows: a thread
     # computes them meanwhile, on the core the computation leaves idle at times (hashlib
     # and polars let go of the GIL), instead of after it.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")

@@ -46,18 +46,11 @@ class StoredPlan:
     activated_at: int | None
 
 
-def store_plan(
-    conn: Connection,
-    *,
-    plan_id: str,
-    version: str,
-    effective_from: str,
-    checksum: str,
-    content: str,
-    actor: str,
-) -> bool:
-    """Keep a plan version; True when it was new. A version's text never changes once stored."""
+def store_plan(conn: Connection, plan: StoredPlan, *, actor: str) -> bool:
+    """Keep a plan version (not its ``activated_at``: see activate_plan); True when it was
+    new. A version's text never changes once stored."""
     take_lock_sa(conn, "period")  # two first closes must not both store the shipped plan
+    plan_id, version, checksum = plan.plan_id, plan.version, plan.checksum
     existing = conn.execute(
         select(plans.c.checksum).where(plans.c.plan_id == plan_id, plans.c.version == version)
     ).first()
@@ -72,9 +65,9 @@ def store_plan(
         insert(plans).values(
             plan_id=plan_id,
             version=version,
-            effective_from=effective_from,
+            effective_from=plan.effective_from,
             checksum=checksum,
-            content=content,
+            content=plan.content,
             stored_at=now_us(),
             stored_by=actor,
         )
