@@ -7,9 +7,10 @@ The month is imported once into ``benchmarks/data/national.db`` (kept between ru
 is skipped when the store already holds jobs; ``--reimport`` starts it afresh). Each repetition
 then runs two child processes, so that each peak memory (max RSS) is the child's own:
 
-- the engine: ``load_all(store, ids=new_id_type())`` (as ``Context.load`` reads the frames
-  to compute); ``pipeline.run("2025-10", standard plan, frames,
-  calendar=..., zone=Asia/Shanghai)`` with the ``scoring.pipeline`` log at INFO, so that each
+- the engine: ``Context.load(store)`` (what every computation of a store starts from: the
+  frames with encoded ids, ``load_all(store, ids=new_id_type())``, and their input checksums);
+  ``ctx.run("2025-10", standard plan)`` (``pipeline.run`` with
+  calendar=..., zone=Asia/Shanghai) with the ``scoring.pipeline`` log at INFO, so that each
   stage's wall and CPU time (and the peak RSS at its end) is recorded; ``export_period(result,
   tmpdir)``, the payroll XLSX and CSV. Wall and CPU time of each step, peak RSS after each.
 - the floor: the same ``load_all`` again, then the hand-written polars query
@@ -115,11 +116,9 @@ def child(db: Path, period: str, statements_out: Path | None) -> dict[str, Any]:
     import polars as pl
 
     from payroll_export import export_period
-    from scoring import pipeline
-    from scoring.entities import new_id_type
+    from scoring.periods import Context
     from scoring.rules import load_plan, standard_plan_path
     from scoring.store import open_store
-    from scoring.store.records import load_all
     from scoring.workdays import WorkCalendar
 
     stages: dict[str, float] = {}
@@ -138,7 +137,7 @@ def child(db: Path, period: str, statements_out: Path | None) -> dict[str, Any]:
                 stage_peak[found.group(1)] = _peak_mib()
 
     handler = Stages()
-    for name in ("scoring.pipeline", "payroll_export"):
+    for name in ("scoring.pipeline", "scoring.periods", "payroll_export"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)
@@ -149,10 +148,11 @@ def child(db: Path, period: str, statements_out: Path | None) -> dict[str, Any]:
 
     c0, t0 = time.process_time(), time.perf_counter()
     with open_store(f"sqlite:///{db}", migrate=False) as store:
-        frames = load_all(store, ids=new_id_type())
+        ctx = Context.load(store, zone=zone, calendar=calendar)
+        frames = ctx.frames
     c1, t1 = time.process_time(), time.perf_counter()
     peak_load = _peak_mib()
-    result = pipeline.run(period, plan, frames, calendar=calendar, zone=zone)
+    result = ctx.run(period, plan)
     c2, t2 = time.process_time(), time.perf_counter()
     peak_evaluate = _peak_mib()
     with tempfile.TemporaryDirectory() as tmp:

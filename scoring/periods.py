@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 Frames = Mapping[str, pl.DataFrame]
 _KEY = ["installer_id", "rule_id", "source", "source_id", "job_id"]
+#: Tables checksummed at once when a Context loads (the machines this runs on have 2 cores).
+CHECKSUM_THREADS = 2
 
 
 def parse_period(period: str) -> tuple[int, int]:
@@ -162,12 +165,23 @@ class Context:
     #: The last import batch that changed a record, read *before* the frames: the frames hold
     #: at least the data of that batch (perhaps more, which only costs a recomputation).
     data_batch: int = 0
+    #: ``pipeline.input_checksums`` of ``frames``: the same for every period computed from
+    #: them, so computed once, at the load (None: each computation computes them).
+    checksums: Mapping[str, dict[str, object]] | None = None
 
     @classmethod
     def load(cls, store: Store, *, zone: ZoneInfo, calendar: WorkCalendar | None = None) -> Context:
         data_batch = store_periods.last_changing_batch(store)
+        started = time.perf_counter()
         frames = load_all(store, ids=new_id_type())
-        return cls(store, frames, calendar or WorkCalendar.load(), zone, data_batch)
+        loaded = time.perf_counter()
+        checksums = pipeline.input_checksums(frames, threads=CHECKSUM_THREADS)
+        log.info(
+            "context loaded: frames %.3f s, input checksums %.3f s",
+            loaded - started,
+            time.perf_counter() - loaded,
+        )
+        return cls(store, frames, calendar or WorkCalendar.load(), zone, data_batch, checksums)
 
     def run(
         self,
@@ -186,6 +200,7 @@ class Context:
             zone=self.zone,
             prior_lines=prior,
             carried_in=carried_in,
+            checksums=self.checksums,
         )
 
 

@@ -1,7 +1,7 @@
 """The whole computation of a period, in one function that calls the stages in order.
 
     ids → counting → per-event rules → split → per-period rules → caps → statements → ranking
-    → collect → explanations (and the input checksums, on a thread beside them)
+    → collect → explanations (and the input checksums, unless given, on a thread beside them)
 
 Each stage is a pure function over LazyFrames (scoring.evaluate, scoring.caps, scoring.rating,
 scoring.ranking); they only build a query. A result that several later stages read is
@@ -27,12 +27,14 @@ import polars as pl
 from scoring.caps import cap_lines, carried_lines
 from scoring.errors import CalendarError, InputError
 from scoring.evaluate import (
+    CODED_LINE_COLUMNS,
     SOURCE_IDS,
     TEXT_INDEX,
     CompiledSource,
     Inputs,
     Period,
     attributed,
+    coded_lines,
     compile_sources,
     counted_rows,
     decode_extras,
@@ -104,6 +106,7 @@ def run(
     zone: ZoneInfo | None = None,
     prior_lines: pl.DataFrame | None = None,
     carried_in: pl.DataFrame | None = None,
+    checksums: Mapping[str, dict[str, object]] | None = None,
 ) -> Result:
     """Compute ``period`` (``YYYY-MM``) under ``plan`` from the normalised entity ``frames``.
 
@@ -113,6 +116,9 @@ def run(
     ``carried_in``: deductions the previous period's caps carried forward (installer_id,
     amount_fen, period — see caps.carried_out); they are deducted here, before this period's caps.
     ``zone``: the local zone of periods and dates (default Asia/Shanghai, from the settings).
+    ``checksums``: :func:`input_checksums` of ``frames`` when the caller has them already (a
+    ``periods.Context`` computes them once at its load, for every period it computes); else
+    they are computed here, on a thread beside the computation.
     Raises ``CalendarError`` when a working-day deadline needs a year the calendar lacks, and
     ``InputError`` when money cannot be split (a job without valid shares).
     """
@@ -121,12 +127,11 @@ def run(
     env = Env(zone, calendar)
     with _stage("ids", month.name):
         inputs = Inputs.of(encode_ids(frames))
-    # The checksums of the inputs as given need none of what follows: a thread
-    # computes them meanwhile, on the core the computation leaves idle at times (hashlib
-    # and polars let go of the GIL), instead of after it.
+    # Unless given, the checksums of the inputs are computed meanwhile on a thread: they need
+    # none of what follows, and hashlib and polars let go of the GIL.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")
     try:
-        checksums = background.submit(input_checksums, frames)
+        pending = None if checksums is not None else background.submit(input_checksums, frames)
         # On return from _compute every intermediate of the stages is gone: only the
         # outputs are alive while the explanations, the widest columns, are filled in.
         lines, statements, ranking, surveys, texts = _compute(
@@ -138,7 +143,9 @@ def run(
             lines = explained.select(as_schema(LINES_SCHEMA))
             del explained
         with _stage("checksums", month.name):
-            about = _about(month, plan, zone, checksums.result())
+            found = pending.result() if pending is not None else checksums
+            assert found is not None
+            about = _about(month, plan, zone, found)
     finally:
         background.shutdown(wait=False, cancel_futures=True)
     return Result(
@@ -190,16 +197,15 @@ def _compute(
         people = _materialise(
             installer_period(plan, inputs, rated, measures if plan.measures else None, split)
         )
-        per_period = _materialise(period_lines(plan, people, env, month))
+        per_period = _materialise(coded_lines(period_lines(plan, people, env, month), id_type))
         rule_lines = pl.concat([split, per_period], how="diagonal")
     with _stage("caps", month.name):
         if carried_in is not None and carried_in.height:
             seq = len(plan.rules) + len(plan.period_rules)
-            carried = carried_lines(month, carried_in, seq, id_type)
+            carried = coded_lines(carried_lines(month, carried_in, seq, id_type), id_type)
             rule_lines = pl.concat([rule_lines, carried], how="diagonal")
-        capped = pl.concat(
-            [rule_lines, cap_lines(plan, people, rule_lines, env, month)], how="diagonal"
-        )
+        caps = coded_lines(cap_lines(plan, people, rule_lines, env, month), id_type)
+        capped = pl.concat([rule_lines, caps], how="diagonal")
     with _stage("statements", month.name):
         lines = _materialise(_with_prior(capped, prior_lines, id_type))
         del split, per_period, rule_lines, capped
@@ -273,11 +279,12 @@ def _with_prior(
     lines: pl.LazyFrame, prior: pl.DataFrame | None, id_type: pl.DataType
 ) -> pl.LazyFrame:
     """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order
-    (ids of ``id_type``: the engine's)."""
+    (ids and CODED_LINE_COLUMNS of ``id_type``: the engine's)."""
     ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
     parts = [ordered.select(*LINES_SCHEMA, TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
-        types = {**LINES_SCHEMA, "installer_id": id_type, "job_id": id_type}
+        coded = ("installer_id", "job_id", *CODED_LINE_COLUMNS)
+        types = {**LINES_SCHEMA, **dict.fromkeys(coded, id_type)}
         parts.append(prior.lazy().select(as_schema(types)))
     return pl.concat(parts, how="diagonal")
 
@@ -477,14 +484,23 @@ def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
 
 
 def input_checksums(
-    frames: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    frames: Mapping[str, pl.LazyFrame | pl.DataFrame], *, threads: int = 1
 ) -> dict[str, dict[str, object]]:
-    """Rows and :func:`table_checksum` of each input table of ``frames``."""
-    found: dict[str, dict[str, object]] = {}
-    for name, keys in INPUT_KEYS.items():
+    """Rows and :func:`table_checksum` of each input table of ``frames``.
+
+    ``threads`` > 1 checks that many tables at once (hashlib and polars let go of the GIL):
+    for a caller with nothing else to do meanwhile, such as a load.
+    """
+
+    def one(name: str) -> dict[str, object]:
         frame = frames[name].lazy().collect()
-        found[name] = {"rows": frame.height, "sha256": table_checksum(frame, keys)}
-    return found
+        return {"rows": frame.height, "sha256": table_checksum(frame, INPUT_KEYS[name])}
+
+    if threads <= 1:
+        return {name: one(name) for name in INPUT_KEYS}
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scoring-checksums") as pool:
+        futures = {name: pool.submit(one, name) for name in INPUT_KEYS}
+        return {name: futures[name].result() for name in INPUT_KEYS}
 
 
 def _about(

@@ -12,11 +12,13 @@ import pyarrow as pa
 import pytest
 from polars.testing import assert_frame_equal
 
+from scoring import pipeline
 from scoring.entities import ID_COLUMNS, new_id_type
 from scoring.errors import InputError
 from scoring.importer import ImportReport, import_paths
 from scoring.periods import Context
 from scoring.pipeline import input_checksums
+from scoring.rules import load_plan, standard_plan_path
 from scoring.store import Store
 from scoring.store import records as records_module
 from scoring.store.frames import owned
@@ -318,3 +320,18 @@ def test_a_context_loads_its_frames_with_one_encoded_id_type(store: Store, tmp_p
     ctx = Context.load(store, zone=ZONE)
     found = {f.schema[c] for f in ctx.frames.values() for c in f.columns if c in ID_COLUMNS}
     assert len(found) == 1 and isinstance(found.pop(), pl.Categorical)
+
+
+def test_a_context_checksums_its_inputs_once_for_all_its_computations(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(store, [inputs.write(tmp_path / "in")], tmp_path)
+    ctx = Context.load(store, zone=ZONE)
+    # The same checksums as the text frames, whether the tables are checked at once or not.
+    assert ctx.checksums == input_checksums(load_all(store))
+    assert input_checksums(ctx.frames, threads=3) == input_checksums(ctx.frames)
+    calls: list[object] = []
+    monkeypatch.setattr(pipeline, "input_checksums", lambda *a, **k: calls.append(a) or {})
+    for period in ("2025-10", "2025-11"):
+        assert ctx.run(period, load_plan(standard_plan_path())).about["inputs"] == ctx.checksums
+    assert calls == []
