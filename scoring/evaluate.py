@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -38,11 +38,15 @@ from scoring.rules.scope import (
 )
 from scoring.rules.spec import EventRule, PeriodRule, Plan
 from scoring.rules.templates import (
+    LANGS,
     MISSING,
     Part,
+    TextLayout,
+    cut_at_line_values,
     fill,
     local_day_text,
     parse_template,
+    text_layouts,
     value_text,
 )
 from scoring.rules.types import Ty
@@ -71,10 +75,6 @@ def sign_of_kind() -> pl.Expr:
     """
     negative = [kind for kind, sign in SIGN.items() if sign < 0]
     return pl.when(pl.col("kind").is_in(negative)).then(pl.lit(-1, pl.Int64)).otherwise(1)
-
-
-#: Per-installer values filled into event explanations after the split.
-_SHARE, _PART, _INSTALLER = "\ue000", "\ue001", "\ue002"
 
 
 @dataclass(frozen=True)
@@ -368,6 +368,7 @@ class CompiledSource:
 def compile_sources(plan: Plan, env: Env, period: Period) -> dict[str, CompiledSource]:
     """Compile every per-event rule and measure, grouped by source."""
     rules_by_id = plan.rules_by_id()
+    layouts = event_text_layouts(plan)
     out: dict[str, CompiledSource] = {}
     for source in SOURCE_TABLES:
         out[source] = CompiledSource(source, Needs(), [], {})
@@ -376,7 +377,7 @@ def compile_sources(plan: Plan, env: Env, period: Period) -> dict[str, CompiledS
         scope = event_scope(rule.source).with_params(plan.parameters)
         hit = Compiler(scope, env, compiled.needs, rule.when).condition(parse(rule.when))
         fen, kind = amount_exprs(resolve(rule, rules_by_id), scope, compiled.needs)
-        texts = _event_texts(rule, scope, compiled.needs, env, period, plan)
+        texts = _event_texts(rule, scope, compiled.needs, env, period, plan, layouts)
         compiled.rules.append((seq, rule, hit, fen, kind, texts))
     for name, measure in plan.measures.items():
         compiled = out[measure.count]
@@ -387,30 +388,45 @@ def compile_sources(plan: Plan, env: Env, period: Period) -> dict[str, CompiledS
     return out
 
 
+def event_text_layouts(plan: Plan) -> dict[str, TextLayout]:
+    """How the event explanations of ``plan`` are kept per event and completed per line."""
+    return text_layouts(
+        {seq: {"zh": rule.explain.zh, "en": rule.explain.en} for seq, rule in enumerate(plan.rules)}
+    )
+
+
 def _event_texts(
-    rule: EventRule, scope: Scope, needs: Needs, env: Env, period: Period, plan: Plan
+    rule: EventRule,
+    scope: Scope,
+    needs: Needs,
+    env: Env,
+    period: Period,
+    plan: Plan,
+    layouts: Mapping[str, TextLayout],
 ) -> dict[str, pl.Expr]:
+    """The per-event segments of the rule's explanations (TextLayout.columns of each language)."""
     stamp = plan.sources.of(rule.source).period_by
     needs.columns.add(stamp)
     specials: dict[str, dict[str, pl.Expr]] = {}
-    for lang in ("zh", "en"):
+    for lang in LANGS:
         specials[lang] = {
             "rule_id": pl.lit(rule.id),
             "rule": pl.lit(_rule_title(rule, lang)),
             "kind": _kind_text(pl.col("kind"), lang),
-            "installer_id": pl.lit(_INSTALLER),
             "period": pl.lit(period.name),
             "amount": yuan_text_expr(pl.col("amount_fen")),
             "date": local_day_text(stamp, lang, env.zone_name),
-            "share": pl.lit(_SHARE),
-            "part": pl.lit(_PART),
             "source_id": pl.col(SOURCE_IDS[rule.source]).cast(pl.String),
         }
     values = TemplateValues(env.zone_name, scope, specials, plan.parameters, needs)
-    return {
-        "explanation_zh": values.render(parse_template(rule.explain.zh), "zh"),
-        "explanation_en": values.render(parse_template(rule.explain.en), "en"),
-    }
+    texts: dict[str, pl.Expr] = {}
+    for lang, layout in layouts.items():
+        template = rule.explain.zh if lang == "zh" else rule.explain.en
+        segments, _ = cut_at_line_values(parse_template(template))
+        for i in layout.per_event:
+            found = segments[i] if i < len(segments) else []
+            texts[layout.column(i)] = values.render(found, lang)
+    return texts
 
 
 def event_lines(
@@ -447,8 +463,7 @@ def event_lines(
                     pl.col(id_column).cast(pl.String).cast(id_type).alias("source_id"),
                     pl.col("job_id"),
                     charged.cast(id_type).alias("_charged"),
-                    texts["explanation_zh"].alias("explanation_zh"),
-                    texts["explanation_en"].alias("explanation_en"),
+                    *[text.alias(name) for name, text in texts.items()],
                 )
             )
     if not frames:
@@ -457,7 +472,8 @@ def event_lines(
 
 
 def _pre_split_schema(id_type: pl.DataType) -> pl.Schema:
-    """The columns of event_lines (ids of ``id_type``), for a plan without per-event rules."""
+    """The columns of event_lines (ids of ``id_type``), for a plan without per-event rules
+    (and so without explanation segments)."""
     return pl.Schema(
         [
             ("_seq", pl.Int32()),
@@ -469,8 +485,6 @@ def _pre_split_schema(id_type: pl.DataType) -> pl.Schema:
             ("source_id", id_type),
             ("job_id", id_type),
             ("_charged", id_type),
-            ("explanation_zh", pl.String()),
-            ("explanation_en", pl.String()),
         ]
     )
 
@@ -492,19 +506,20 @@ def coded_lines(frame: pl.LazyFrame, id_type: pl.DataType) -> pl.LazyFrame:
 
 #: Row number of a line's event in the table of event explanation texts (see split_lines).
 TEXT_INDEX = "_text"
-_TEXT_COLUMNS = ("explanation_zh", "explanation_en")
 
 
 def event_texts(before_split: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """(lines without texts, texts): the pre-split lines numbered, their two texts apart.
+    """(lines without texts, texts): the pre-split lines numbered, their texts apart.
 
-    The texts are the biggest columns of a line, and the split, the joins and the sort need
-    none of them: the lines carry the number of their event's texts (``_text``) instead, and
-    :func:`explain_lines` fills them in at the end, once, for the final lines only.
+    The texts (the per-event segments of TextLayout) are the biggest columns of a line, and
+    the split, the joins and the sort need none of them: the lines carry the number of their
+    event's texts (``_text``) instead, and :func:`explain_lines` completes them at the end,
+    once, for the final lines only.
     """
     numbered = before_split.with_row_index(TEXT_INDEX)
-    lines = numbered.drop(*_TEXT_COLUMNS)
-    texts = numbered.select(TEXT_INDEX, *[pl.col(c).alias(f"_{c}") for c in _TEXT_COLUMNS])
+    columns = [c for c in numbered.collect_schema().names() if c.startswith("explanation_")]
+    lines = numbered.drop(*columns)
+    texts = numbered.select(TEXT_INDEX, *[pl.col(c).alias(f"_{c}") for c in columns])
     return lines, texts
 
 
@@ -560,59 +575,81 @@ def split_lines(pre: pl.LazyFrame, shares: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def installer_placeholders(plan: Plan) -> frozenset[str]:
-    """Which per-installer values (share, part, installer_id) the event templates use."""
-    names = {
-        part.name
-        for rule in plan.rules
-        for template in (rule.explain.zh, rule.explain.en)
-        for part in parse_template(template)
-        if part.name is not None
-    }
-    return frozenset(names & {"share", "part", "installer_id"})
-
-
 #: Lines whose explanations are filled in at once (see explain_lines).
 EXPLAIN_ROWS = 262_144
+
+
+def _by_rule(keys: Mapping[int, str], rules: int, expr: Callable[[str], pl.Expr]) -> pl.Expr:
+    """Per line of an event rule, ``expr`` of its rule number's (``_seq``) key in ``keys``;
+    empty text for a rule without one. When all ``rules`` rules have the same key, that one
+    expression, with no test per line."""
+    seqs_of: dict[str, list[int]] = {}
+    for seq, key in keys.items():
+        seqs_of.setdefault(key, []).append(seq)
+    if len(seqs_of) == 1 and len(keys) == rules:
+        return expr(next(iter(seqs_of)))
+    found: pl.Expr = pl.lit("", pl.String)
+    for key, seqs in seqs_of.items():
+        found = pl.when(pl.col("_seq").is_in(seqs)).then(expr(key)).otherwise(found)
+    return found
 
 
 def explain_lines(
     lines: pl.DataFrame,
     texts: pl.DataFrame,
-    placeholders: frozenset[str],
+    layouts: Mapping[str, TextLayout],
     *,
     rows_at_once: int = EXPLAIN_ROWS,
 ) -> pl.DataFrame:
-    """The lines with the texts of their events filled in (per installer: share, part, id).
+    """The lines with the texts of their events completed (per installer: share, part, id).
 
-    Lines with a ``_text`` number take their event's texts (:func:`event_texts`) with the
-    installer's values of ``placeholders`` put in; the others keep the texts they have.
-    ``rows_at_once`` lines at a time: the texts are the widest columns, and filling them in
-    makes two copies on the way (gathered, then each value put in); a slice at a time keeps
-    those copies small instead of the size of the whole month.
+    Lines with a ``_text`` number put together their event's segments (:func:`event_texts`),
+    the literal ones of their rule (``_seq``) and the line's own values between them, as
+    ``layouts`` (event_text_layouts) says; the others keep the texts they have. One
+    ``concat_str`` per language: no search in the text.
+    ``rows_at_once`` lines at a time: the texts are the widest columns, and completing them
+    makes a copy on the way (gathered, then put together); a slice at a time keeps those
+    copies small instead of the size of the whole month.
     """
     sign = sign_of_kind()
     values = {
-        _SHARE: ("share", pl.col("share_text")),
-        _PART: ("part", yuan_text_expr(pl.col("amount_fen") * sign)),  # before its sign
-        _INSTALLER: ("installer_id", pl.col("installer_id").cast(pl.String)),
+        "share": pl.col("share_text"),
+        "part": yuan_text_expr(pl.col("amount_fen") * sign),  # before its sign
+        "installer_id": pl.col("installer_id").cast(pl.String),
     }
+
+    def literal(text: str) -> pl.Expr:
+        return pl.lit(text, pl.String)
+
+    def value(name: str) -> pl.Expr:
+        return values[name].fill_null(MISSING)  # a missing value reads as in any template
+
     filled: dict[str, pl.Expr] = {}
-    for name in _TEXT_COLUMNS:
-        text = pl.col(f"_event_{name}")
-        for marker, (placeholder, value) in values.items():
-            if placeholder in placeholders:
-                # Every place the template names it; a missing value reads as templates' do.
-                text = text.str.replace_all(marker, value.fill_null(MISSING), literal=True)
-        filled[name] = pl.coalesce(text, pl.col(name))
+    gathered_columns: list[str] = []
+    for lang, layout in layouts.items():
+        pieces: list[pl.Expr] = []
+        for i in range(layout.values + 1):
+            if i in layout.per_event:
+                pieces.append(pl.col(f"_event_{layout.column(i)}"))
+            else:
+                pieces.append(_by_rule(layout.literal[i], layout.rules, literal))
+            if i < layout.values:
+                pieces.append(_by_rule(layout.names[i], layout.rules, value))
+        gathered_columns += layout.columns
+        name = f"explanation_{lang}"
+        filled[name] = (
+            pl.when(pl.col(TEXT_INDEX).is_not_null())
+            .then(pl.concat_str(pieces))
+            .otherwise(pl.col(name))
+        )
     # One chunk each: the texts come in many (one or more per rule), and a gather across
     # chunks looks up each row's chunk (national month: 2.9 s a column instead of 0.06 s).
-    by_event = {n: texts.get_column(f"_{n}").rechunk() for n in _TEXT_COLUMNS}
+    by_event = {c: texts.get_column(f"_{c}").rechunk() for c in gathered_columns}
     parts: list[pl.DataFrame] = []
     for start in range(0, lines.height, rows_at_once):
         part = lines.slice(start, rows_at_once)
         index = part.get_column(TEXT_INDEX)
-        gathered = {f"_event_{n}": by_event[n].gather(index) for n in _TEXT_COLUMNS}
+        gathered = {f"_event_{c}": by_event[c].gather(index) for c in gathered_columns}
         # Both languages in one query: polars fills them on two threads.
         parts.append(
             part.lazy().with_columns(**gathered).with_columns(**filled).drop(*gathered).collect()

@@ -40,10 +40,10 @@ from scoring.evaluate import (
     decode_extras,
     encode_ids,
     event_lines,
+    event_text_layouts,
     event_texts,
     explain_lines,
     installer_period,
-    installer_placeholders,
     measure_values,
     period_events,
     period_lines,
@@ -138,7 +138,7 @@ def run(
             month, plan, inputs, env, prior_lines, carried_in
         )
         with _stage("explanations", month.name):
-            explained = explain_lines(lines, texts, installer_placeholders(plan))
+            explained = explain_lines(lines, texts, event_text_layouts(plan))
             del lines, texts
             lines = explained.select(as_schema(LINES_SCHEMA))
             del explained
@@ -281,7 +281,7 @@ def _with_prior(
     """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order
     (ids and CODED_LINE_COLUMNS of ``id_type``: the engine's)."""
     ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
-    parts = [ordered.select(*LINES_SCHEMA, TEXT_INDEX, "share_text")]
+    parts = [ordered.select(*LINES_SCHEMA, "_seq", TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
         coded = ("installer_id", "job_id", *CODED_LINE_COLUMNS)
         types = {**LINES_SCHEMA, **dict.fromkeys(coded, id_type)}

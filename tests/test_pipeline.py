@@ -379,13 +379,25 @@ def test_a_plan_without_per_event_rules_pays_its_period_rules_only() -> None:
 
 
 def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
-    from scoring.evaluate import _PART, _SHARE, explain_lines
+    from scoring.evaluate import explain_lines
+    from scoring.rules.templates import text_layouts
 
+    layouts = text_layouts(
+        {
+            0: {"zh": "{x}{share}计{part}元", "en": "{x} {share} = {part}"},
+            1: {"zh": "{y}{part}", "en": "{y} {part}"},
+        }
+    )
+    # Segment 0 names a field: kept per event; the others are each rule's literal text.
+    assert [layouts[lang].columns for lang in ("zh", "en")] == [
+        ["explanation_zh_0"],
+        ["explanation_en_0"],
+    ]
     texts = pl.DataFrame(
         {
             "_text": pl.Series([0, 1], dtype=pl.UInt32),
-            "_explanation_zh": [f"甲{_SHARE}计{_PART}元", f"乙{_PART}"],
-            "_explanation_en": [f"a {_SHARE} = {_PART}", f"b {_PART}"],
+            "_explanation_zh_0": ["甲", "乙"],
+            "_explanation_en_0": ["a ", "b "],
         }
     )
     lines = pl.DataFrame(
@@ -394,6 +406,7 @@ def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
             "kind": ["bonus", "deduction", "bonus", "deduction"],
             "amount_fen": [334, -1500, 333, -250],
             "share_text": ["1/3", "100%", "1/3", None],
+            "_seq": pl.Series([0, 1, 0, 9], dtype=pl.Int32),
             "_text": pl.Series([0, 1, 0, None], dtype=pl.UInt32),
             "explanation_zh": [None, None, None, "结转"],
             "explanation_en": [None, None, None, "carried"],
@@ -402,12 +415,30 @@ def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
     expected_zh = ["甲1/3计3.34元", "乙15.00", "甲1/3计3.33元", "结转"]
     expected_en = ["a 1/3 = 3.34", "b 15.00", "a 1/3 = 3.33", "carried"]
     for rows in (1, 3, 4, 100):
-        got = explain_lines(lines, texts, frozenset({"share", "part"}), rows_at_once=rows)
+        got = explain_lines(lines, texts, layouts, rows_at_once=rows)
         assert got["explanation_zh"].to_list() == expected_zh, rows
         assert got["explanation_en"].to_list() == expected_en, rows
         assert got.drop("explanation_zh", "explanation_en").equals(
             lines.drop("explanation_zh", "explanation_en")
         )
+
+
+def test_a_template_is_cut_at_the_values_of_each_line() -> None:
+    from scoring.rules.templates import text_layouts
+
+    layouts = text_layouts(
+        {
+            0: {"zh": "{installer_id}:{share}/{share}", "en": "fixed"},
+            1: {"zh": "工单{job_id}{part}元", "en": "{part} for {job_id}"},
+        }
+    )
+    zh, en = layouts["zh"], layouts["en"]
+    assert zh.values == 3
+    assert zh.per_event == (0,)  # rule 1 names job_id before its first value
+    assert zh.rules == 2
+    assert zh.literal == {1: {0: ":", 1: "元"}, 2: {0: "/", 1: ""}, 3: {0: "", 1: ""}}
+    assert zh.names == {0: {0: "installer_id", 1: "part"}, 1: {0: "share"}, 2: {0: "share"}}
+    assert en.values == 1 and en.per_event == (1,) and en.literal == {0: {0: "fixed", 1: ""}}
 
 
 def encoded(frames: dict[str, pl.DataFrame], dtype: pl.DataType) -> dict[str, pl.DataFrame]:

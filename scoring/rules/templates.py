@@ -124,3 +124,80 @@ def local_day_text(column: str | pl.Expr, lang: str, zone: str) -> pl.Expr:
             ]
         )
     return local.dt.date().cast(pl.String)
+
+
+# -- event templates, completed per line ------------------------------------------------------
+
+#: Values of a line, not of its event, that an event template may name. Known only after the
+#: split (the installer's share, its part of the amount, the installer), they are put in per
+#: line; everything else of the text is rendered once per event.
+LINE_VALUES = ("share", "part", "installer_id")
+
+
+def cut_at_line_values(parts: list[Part]) -> tuple[list[list[Part]], list[str]]:
+    """A template's parts cut at the line values it names: the segments around them (one
+    more than the values, each maybe empty) and the values' names, in order."""
+    segments: list[list[Part]] = [[]]
+    names: list[str] = []
+    for part in parts:
+        if part.name in LINE_VALUES:
+            names.append(part.name)
+            segments.append([])
+        else:
+            segments[-1].append(part)
+    return segments, names
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    """Where the pieces of one language's event explanations are kept, per line.
+
+    Each event template is cut at its line values (:func:`cut_at_line_values`): segment 0,
+    value 0, segment 1, … value n-1, segment n. A segment that names a field for some rule is
+    rendered per event into its own column (``column(i)``); one that is literal text in every
+    rule is looked up by the line's rule number (``literal[i]``: every rule number → its text,
+    empty for a rule with fewer segments), and so are the names of the values (``names[i]``:
+    the rule numbers with a value there → its name).
+    """
+
+    lang: str
+    rules: int  # how many event rules (numbered 0 …)
+    values: int
+    per_event: tuple[int, ...]
+    literal: Mapping[int, Mapping[int, str]]
+    names: Mapping[int, Mapping[int, str]]
+
+    def column(self, segment: int) -> str:
+        return f"explanation_{self.lang}_{segment}"
+
+    @property
+    def columns(self) -> list[str]:
+        """The per-event text columns, in segment order."""
+        return [self.column(i) for i in self.per_event]
+
+
+def text_layouts(templates: Mapping[int, Mapping[str, str]]) -> dict[str, TextLayout]:
+    """The layout of each language (LANGS) for the event templates of the rules:
+    ``templates`` is rule number → language → template text."""
+    layouts: dict[str, TextLayout] = {}
+    for lang in LANGS:
+        cut = {seq: cut_at_line_values(parse_template(t[lang])) for seq, t in templates.items()}
+        values = max((len(names) for _, names in cut.values()), default=0)
+        per_event: list[int] = []
+        literal: dict[int, dict[int, str]] = {}
+        for i in range(values + 1):
+            pieces = {
+                seq: segments[i] if i < len(segments) else [] for seq, (segments, _) in cut.items()
+            }
+            if any(part.name is not None for parts in pieces.values() for part in parts):
+                per_event.append(i)
+            else:
+                literal[i] = {
+                    seq: "".join(part.text or "" for part in parts) for seq, parts in pieces.items()
+                }
+        names = {
+            i: {seq: found[i] for seq, (_, found) in cut.items() if i < len(found)}
+            for i in range(values)
+        }
+        layouts[lang] = TextLayout(lang, len(cut), values, tuple(per_event), literal, names)
+    return layouts
