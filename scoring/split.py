@@ -17,6 +17,8 @@ from scoring.rating import gcd_expr
 
 _EVENT = "__split_event"
 _SHARE_COLUMNS = ("installer_id", "share_num", "share_den", "share_text")
+#: Columns split_amounts works with before it drops them.
+_WORK_COLUMNS = ("_part", "_bad", "_duplicate", "_floor", "_rank", "_left_over", "_place")
 
 
 def share_text_expr(num: str | pl.Expr = "share_num", den: str | pl.Expr = "share_den") -> pl.Expr:
@@ -84,24 +86,44 @@ def share_problems(shares: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat(frames).unique().sort("job_id", "reason")
 
 
-def _raise_on_bad_jobs(value: pl.Expr, bad_job: pl.Expr, duplicate_event: pl.Expr) -> pl.Expr:
+def _job_flags(shares: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per job: ``job_id``, ``_bad`` (true when any of _PROBLEMS holds for it).
+
+    One group-by instead of a window per problem (see _with_share_checks): the split only
+    needs to know whether a job's shares can be used, not why not.
+    """
+    num = pl.col("share_num").cast(pl.Int64)
+    den = pl.col("share_den").cast(pl.Int64)
+    return shares.group_by("job_id").agg(
+        (
+            (den.n_unique() > 1)
+            | (den.is_null() | (den <= 0)).any()
+            | (num.is_null() | (num < 0)).any()
+            | (num.cast(pl.Int128).sum() != den.cast(pl.Int128).max())
+            | pl.col("installer_id").is_duplicated().any()
+        ).alias("_bad")
+    )
+
+
+def _raise_on_bad_jobs(value: pl.Expr, bad: pl.Expr, job: pl.Expr, duplicate: pl.Expr) -> pl.Expr:
     def check(series: Sequence[pl.Series]) -> pl.Series:
-        jobs = series[1].drop_nulls().unique().sort().to_list()
-        if jobs:
+        mask = series[1].fill_null(False)
+        if bool(mask.any()):
+            jobs = series[2].filter(mask).cast(pl.String).unique().sort().to_list()
             shown = ", ".join(str(job) for job in jobs[:20])
             more = f" … (+{len(jobs) - 20})" if len(jobs) > 20 else ""
             raise InputError(
                 f"工单缺少份额或份额有误,金额无法拆分 / cannot split money: jobs without valid "
                 f"installer shares: {shown}{more}"
             )
-        if bool(series[2].fill_null(False).any()):
+        if bool(series[3].fill_null(False).any()):
             raise InputError(
                 "拆分事件的标识列不唯一 / the `by` columns do not identify each event uniquely"
             )
         return series[0]
 
     return pl.map_batches(
-        [value, bad_job, duplicate_event], check, return_dtype=pl.Int64, is_elementwise=True
+        [value, bad, job, duplicate], check, return_dtype=pl.Int64, is_elementwise=True
     )
 
 
@@ -135,7 +157,7 @@ def split_amounts(
     missing = [name for name in [*by, amount] if name not in schema]
     if missing:
         raise ValueError(f"事件缺少列 / events lack columns: {missing}")
-    reserved = (*_SHARE_COLUMNS, f"event_{amount}", _EVENT, "_part", *(f for f, _ in _PROBLEMS))
+    reserved = (*_SHARE_COLUMNS, f"event_{amount}", _EVENT, *_WORK_COLUMNS)
     clashing = [name for name in reserved if name in schema]
     if clashing:
         raise ValueError(f"事件列与拆分结果列重名 / event columns clash with: {clashing}")
@@ -144,35 +166,48 @@ def split_amounts(
             f"{amount} 须为整数分 / {amount} must be integer fen, not {schema[amount]}"
         )
 
-    checked = _with_share_checks(shares)
-    flags = [flag for flag, _ in _PROBLEMS]
-    joined = events.with_row_index(_EVENT).join(checked, on="job_id", how="left")
+    flags = _job_flags(shares)
+    installers = shares.select(
+        "job_id",
+        "installer_id",
+        pl.col("share_num").cast(pl.Int64),
+        pl.col("share_den").cast(pl.Int64),
+    )
+    joined = (
+        events.with_row_index(_EVENT)
+        .with_columns(pl.struct(by).is_duplicated().alias("_duplicate"))
+        .join(flags, on="job_id", how="left")
+        .join(installers, on="job_id", how="left")
+    )
 
     whole = pl.col(amount).cast(pl.Int128).abs()
     product = whole * pl.col("share_num").cast(pl.Int128)
     floor = product // pl.col("share_den").cast(pl.Int128)
     remainder = (product - floor * pl.col("share_den").cast(pl.Int128)).cast(pl.Int64)
-    left_over = whole - floor.sum().over(_EVENT)
-    place = pl.int_range(pl.len(), dtype=pl.Int64).over(
-        _EVENT, order_by=[pl.lit(0, pl.Int64) - remainder, pl.col("installer_id")]
+    # The fen left over go one each to the largest remainders, ties by installer_id: sorted
+    # so, an installer's place is its row's distance from its event's first row.
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first_row = (
+        pl.when(pl.col(_EVENT) != pl.col(_EVENT).shift()).then(row).forward_fill().fill_null(0)
     )
-    part = (floor + (place < left_over).cast(pl.Int128)).cast(pl.Int64)
+    part = (pl.col("_floor") + (pl.col("_place") < pl.col("_left_over")).cast(pl.Int128)).cast(
+        pl.Int64
+    )
     signed = pl.when(pl.col(amount) < 0).then(-part).otherwise(part)
-
-    bad = pl.col("installer_id").is_null() | pl.any_horizontal(
-        [pl.col(flag).fill_null(False) for flag in flags]
-    )
-    bad_job = pl.when(bad).then(pl.col("job_id").cast(pl.String))
-    duplicate_event = pl.col(_EVENT).n_unique().over(by) > 1
+    bad = pl.col("installer_id").is_null() | pl.col("_bad").fill_null(True)
 
     event_columns = list(schema.names())
     return (
-        joined.with_columns(
-            _raise_on_bad_jobs(signed, bad_job, duplicate_event).alias("_part"),
+        joined.with_columns(floor.alias("_floor"), (pl.lit(0, pl.Int64) - remainder).alias("_rank"))
+        .with_columns((whole - pl.col("_floor").sum().over(_EVENT)).alias("_left_over"))
+        .sort(_EVENT, "_rank", "installer_id", nulls_last=True)
+        .with_columns((row - first_row).alias("_place"))
+        .sort(_EVENT, "installer_id", nulls_last=True)
+        .with_columns(
+            _raise_on_bad_jobs(signed, bad, pl.col("job_id"), pl.col("_duplicate")).alias("_part"),
             pl.col(amount).cast(pl.Int64).alias(f"event_{amount}"),
             share_text_expr(),
         )
-        .sort(_EVENT, "installer_id", nulls_last=True)
         .select(
             *[
                 pl.col("_part").alias(amount) if name == amount else pl.col(name)
