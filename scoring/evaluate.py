@@ -460,7 +460,7 @@ def event_lines(
                     pl.col("kind").cast(id_type),
                     pl.col("amount_fen"),
                     pl.lit(source).cast(id_type).alias("source"),
-                    pl.col(id_column).cast(pl.String).cast(id_type).alias("source_id"),
+                    pl.col(id_column).cast(id_type).alias("source_id"),
                     pl.col("job_id"),
                     charged.cast(id_type).alias("_charged"),
                     *[text.alias(name) for name, text in texts.items()],
