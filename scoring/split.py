@@ -52,22 +52,16 @@ _PROBLEMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _with_share_checks(shares: pl.LazyFrame) -> pl.LazyFrame:
-    """Shares with one Boolean column per problem of the row's job (true = wrong)."""
-    job = "job_id"
-    num = pl.col("share_num")
-    den = pl.col("share_den")
-    return shares.select(
-        pl.col("job_id"),
-        pl.col("installer_id"),
-        num.cast(pl.Int64),
-        den.cast(pl.Int64),
-    ).with_columns(
-        _den_mixed=den.n_unique().over(job) > 1,
-        _den_bad=(den.is_null() | (den <= 0)).any().over(job),
-        _num_bad=(num.is_null() | (num < 0)).any().over(job),
-        _sum_bad=num.cast(pl.Int128).sum().over(job) != den.cast(pl.Int128).max().over(job),
-        _installer_twice=pl.col("installer_id").is_duplicated().over(job),
+def _job_problems(shares: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per job: ``job_id`` and one Boolean per problem of _PROBLEMS (true = wrong)."""
+    num = pl.col("share_num").cast(pl.Int64)
+    den = pl.col("share_den").cast(pl.Int64)
+    return shares.group_by("job_id").agg(
+        _den_mixed=den.n_unique() > 1,
+        _den_bad=(den.is_null() | (den <= 0)).any(),
+        _num_bad=(num.is_null() | (num < 0)).any(),
+        _sum_bad=num.cast(pl.Int128).sum() != den.cast(pl.Int128).max(),
+        _installer_twice=pl.col("installer_id").is_duplicated().any(),
     )
 
 
@@ -78,31 +72,12 @@ def share_problems(shares: pl.LazyFrame) -> pl.LazyFrame:
     sorted; empty when every job's shares are non-negative, share one positive denominator,
     name each installer once and add up to exactly 1.
     """
-    checked = _with_share_checks(shares)
+    checked = _job_problems(shares)
     frames = [
         checked.filter(pl.col(flag)).select("job_id", pl.lit(reason).alias("reason"))
         for flag, reason in _PROBLEMS
     ]
     return pl.concat(frames).unique().sort("job_id", "reason")
-
-
-def _job_flags(shares: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per job: ``job_id``, ``_bad`` (true when any of _PROBLEMS holds for it).
-
-    One group-by instead of a window per problem (see _with_share_checks): the split only
-    needs to know whether a job's shares can be used, not why not.
-    """
-    num = pl.col("share_num").cast(pl.Int64)
-    den = pl.col("share_den").cast(pl.Int64)
-    return shares.group_by("job_id").agg(
-        (
-            (den.n_unique() > 1)
-            | (den.is_null() | (den <= 0)).any()
-            | (num.is_null() | (num < 0)).any()
-            | (num.cast(pl.Int128).sum() != den.cast(pl.Int128).max())
-            | pl.col("installer_id").is_duplicated().any()
-        ).alias("_bad")
-    )
 
 
 def _raise_on_bad_jobs(value: pl.Expr, bad: pl.Expr, job: pl.Expr, duplicate: pl.Expr) -> pl.Expr:
@@ -166,7 +141,10 @@ def split_amounts(
             f"{amount} 须为整数分 / {amount} must be integer fen, not {schema[amount]}"
         )
 
-    flags = _job_flags(shares)
+    # The split needs only whether a job's shares can be used; share_problems says why not.
+    flags = _job_problems(shares).select(
+        "job_id", pl.any_horizontal(flag for flag, _ in _PROBLEMS).alias("_bad")
+    )
     installers = shares.select(
         "job_id",
         "installer_id",
