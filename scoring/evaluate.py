@@ -42,7 +42,6 @@ from scoring.rules.templates import (
     MISSING,
     Part,
     TextLayout,
-    cut_at_line_values,
     fill,
     local_day_text,
     parse_template,
@@ -365,10 +364,12 @@ class CompiledSource:
     measures: dict[str, pl.Expr]
 
 
-def compile_sources(plan: Plan, env: Env, period: Period) -> dict[str, CompiledSource]:
-    """Compile every per-event rule and measure, grouped by source."""
+def compile_sources(
+    plan: Plan, env: Env, period: Period, layouts: Mapping[str, TextLayout]
+) -> dict[str, CompiledSource]:
+    """Compile every per-event rule and measure, grouped by source; the explanations'
+    per-event segments as ``layouts`` (event_text_layouts(plan)) says."""
     rules_by_id = plan.rules_by_id()
-    layouts = event_text_layouts(plan)
     out: dict[str, CompiledSource] = {}
     for source in SOURCE_TABLES:
         out[source] = CompiledSource(source, Needs(), [], {})
@@ -377,7 +378,7 @@ def compile_sources(plan: Plan, env: Env, period: Period) -> dict[str, CompiledS
         scope = event_scope(rule.source).with_params(plan.parameters)
         hit = Compiler(scope, env, compiled.needs, rule.when).condition(parse(rule.when))
         fen, kind = amount_exprs(resolve(rule, rules_by_id), scope, compiled.needs)
-        texts = _event_texts(rule, scope, compiled.needs, env, period, plan, layouts)
+        texts = _event_texts(rule, seq, scope, compiled.needs, env, period, plan, layouts)
         compiled.rules.append((seq, rule, hit, fen, kind, texts))
     for name, measure in plan.measures.items():
         compiled = out[measure.count]
@@ -397,6 +398,7 @@ def event_text_layouts(plan: Plan) -> dict[str, TextLayout]:
 
 def _event_texts(
     rule: EventRule,
+    seq: int,
     scope: Scope,
     needs: Needs,
     env: Env,
@@ -421,11 +423,8 @@ def _event_texts(
     values = TemplateValues(env.zone_name, scope, specials, plan.parameters, needs)
     texts: dict[str, pl.Expr] = {}
     for lang, layout in layouts.items():
-        template = rule.explain.zh if lang == "zh" else rule.explain.en
-        segments, _ = cut_at_line_values(parse_template(template))
         for i in layout.per_event:
-            found = segments[i] if i < len(segments) else []
-            texts[layout.column(i)] = values.render(found, lang)
+            texts[layout.column(i)] = values.render(layout.segment(seq, i), lang)
     return texts
 
 

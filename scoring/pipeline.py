@@ -64,6 +64,7 @@ from scoring.rules.compile import Compiler, Env, Needs
 from scoring.rules.parser import parse
 from scoring.rules.scope import relation_scope
 from scoring.rules.spec import Plan
+from scoring.rules.templates import TextLayout
 from scoring.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -134,11 +135,12 @@ def run(
         pending = None if checksums is not None else background.submit(input_checksums, frames)
         # On return from _compute every intermediate of the stages is gone: only the
         # outputs are alive while the explanations, the widest columns, are filled in.
+        layouts = event_text_layouts(plan)
         lines, statements, ranking, surveys, texts = _compute(
-            month, plan, inputs, env, prior_lines, carried_in
+            month, plan, layouts, inputs, env, prior_lines, carried_in
         )
         with _stage("explanations", month.name):
-            explained = explain_lines(lines, texts, event_text_layouts(plan))
+            explained = explain_lines(lines, texts, layouts)
             del lines, texts
             lines = explained.select(as_schema(LINES_SCHEMA))
             del explained
@@ -161,6 +163,7 @@ def run(
 def _compute(
     month: Period,
     plan: Plan,
+    layouts: Mapping[str, TextLayout],
     inputs: Inputs,
     env: Env,
     prior_lines: pl.DataFrame | None,
@@ -178,7 +181,7 @@ def _compute(
         status = _materialise(survey_status(plan, inputs))
         events = period_events(plan, inputs, status, month)
     with _stage("per-event rules", month.name):
-        compiled = compile_sources(plan, env, month)
+        compiled = compile_sources(plan, env, month, layouts)
         prepared = {s: prepare(s, events[s], compiled[s].needs, inputs) for s in events}
         before_split = _materialise(event_lines(compiled, prepared, month))
         pre, texts = event_texts(before_split)

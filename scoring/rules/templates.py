@@ -157,7 +157,7 @@ class TextLayout:
     rendered per event into its own column (``column(i)``); one that is literal text in every
     rule is looked up by the line's rule number (``literal[i]``: every rule number → its text,
     empty for a rule with fewer segments), and so are the names of the values (``names[i]``:
-    the rule numbers with a value there → its name).
+    the rule numbers with a value there → its name). ``segments``: each rule's own, as cut.
     """
 
     lang: str
@@ -166,6 +166,12 @@ class TextLayout:
     per_event: tuple[int, ...]
     literal: Mapping[int, Mapping[int, str]]
     names: Mapping[int, Mapping[int, str]]
+    segments: Mapping[int, list[list[Part]]]
+
+    def segment(self, rule: int, i: int) -> list[Part]:
+        """Segment ``i`` of rule number ``rule`` (empty where its template has fewer)."""
+        found = self.segments[rule]
+        return found[i] if i < len(found) else []
 
     def column(self, segment: int) -> str:
         return f"explanation_{self.lang}_{segment}"
@@ -199,5 +205,8 @@ def text_layouts(templates: Mapping[int, Mapping[str, str]]) -> dict[str, TextLa
             i: {seq: found[i] for seq, (_, found) in cut.items() if i < len(found)}
             for i in range(values)
         }
-        layouts[lang] = TextLayout(lang, len(cut), values, tuple(per_event), literal, names)
+        segments = {seq: found for seq, (found, _) in cut.items()}
+        layouts[lang] = TextLayout(
+            lang, len(cut), values, tuple(per_event), literal, names, segments
+        )
     return layouts
