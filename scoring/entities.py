@@ -238,8 +238,17 @@ JOB_INSTALLERS_SCHEMA = pl.Schema(
     ]
 )
 
-#: Columns that identify records across tables: the keys of the engine's joins and groups.
-ID_COLUMNS = ("dealer_id", "team_id", "installer_id", "job_id", "survey_id")
+#: Columns that identify records: the keys of the engine's joins and groups, and the ids of
+#: the events its lines come from (a line's ``source_id`` is one of them).
+ID_COLUMNS = (
+    "dealer_id",
+    "team_id",
+    "installer_id",
+    "job_id",
+    "survey_id",
+    "revisit_id",
+    "complaint_id",
+)
 
 
 def new_id_type() -> pl.DataType:

@@ -29,6 +29,7 @@ from scoring.errors import CalendarError, InputError
 from scoring.evaluate import (
     CODED_LINE_COLUMNS,
     SOURCE_IDS,
+    SOURCE_TABLES,
     TEXT_INDEX,
     CompiledSource,
     Inputs,
@@ -52,6 +53,7 @@ from scoring.evaluate import (
     split_lines,
     survey_status,
 )
+from scoring.order import KeyRanks, in_key_order, sort_key
 from scoring.ranking import rank_teams, team_surveys
 from scoring.result import (
     LINES_SCHEMA,
@@ -127,7 +129,10 @@ def run(
     month = Period.parse(period, zone)
     env = Env(zone, calendar)
     with _stage("ids", month.name):
-        inputs = Inputs.of(encode_ids(frames))
+        encoded = encode_ids(frames)
+        inputs = Inputs.of(encoded)
+        ranks = KeyRanks.of(encoded)
+        del encoded
     # Unless given, the checksums of the inputs are computed meanwhile on a thread: they need
     # none of what follows, and hashlib and polars let go of the GIL.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")
@@ -137,7 +142,7 @@ def run(
         # outputs are alive while the explanations, the widest columns, are filled in.
         layouts = event_text_layouts(plan)
         lines, statements, ranking, surveys, texts = _compute(
-            month, plan, layouts, inputs, env, prior_lines, carried_in
+            month, plan, layouts, inputs, ranks, env, prior_lines, carried_in
         )
         with _stage("explanations", month.name):
             explained = explain_lines(lines, texts, layouts)
@@ -165,6 +170,7 @@ def _compute(
     plan: Plan,
     layouts: Mapping[str, TextLayout],
     inputs: Inputs,
+    ranks: KeyRanks,
     env: Env,
     prior_lines: pl.DataFrame | None,
     carried_in: pl.DataFrame | None,
@@ -210,7 +216,7 @@ def _compute(
         caps = coded_lines(cap_lines(plan, people, rule_lines, env, month), id_type)
         capped = pl.concat([rule_lines, caps], how="diagonal")
     with _stage("statements", month.name):
-        lines = _materialise(_with_prior(capped, prior_lines, id_type))
+        lines = _materialise(_with_prior(_ordered(capped.collect(), ranks), prior_lines, id_type))
         del split, per_period, rule_lines, capped
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
@@ -223,7 +229,16 @@ def _compute(
             good_from=plan.ranking.good_from,
             z=float(plan.ranking.z),
         )
-    surveys = status.filter(month.contains("surveyed_at")).sort("surveyed_at", "survey_id")
+    status_frame = status.collect()
+    survey_rank = ranks.keys(status_frame, "survey_id", "surveys")
+    survey_order = sort_key(pl.col("surveyed_at").to_physical(), pl.lit(survey_rank))
+    surveys = (
+        status_frame.lazy()
+        .with_columns(survey_order.alias("_order"))
+        .filter(month.contains("surveyed_at"))
+        .sort("_order", nulls_last=True)
+        .drop("_order")
+    )
 
     outputs = [
         lines,
@@ -278,13 +293,25 @@ def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     return frame.select(as_schema(schema))
 
 
+def _ordered(lines: pl.DataFrame, ranks: KeyRanks) -> pl.DataFrame:
+    """The computed lines by installer, rule, job and source id (ids in text order)."""
+    installer = ranks.keys(lines, "installer_id", "installers")
+    job = ranks.keys(lines, "job_id", "jobs")
+    # A line's rule (_seq) fixes its source: sources never mix under one rule.
+    source = ranks.keys_by_source(lines, "source_id", "source", SOURCE_TABLES)
+    # installer and _seq in the first part: a rank and a rule number are below 2**31.
+    first = pl.lit(installer).cast(pl.Int64) * 2**31 + pl.col("_seq")
+    order = sort_key(first, pl.lit(job), pl.lit(source)).alias("_order")
+    ordered = lines.lazy().with_columns(order).sort("_order", nulls_last=True).drop("_order")
+    return ordered.collect()
+
+
 def _with_prior(
-    lines: pl.LazyFrame, prior: pl.DataFrame | None, id_type: pl.DataType
+    lines: pl.DataFrame, prior: pl.DataFrame | None, id_type: pl.DataType
 ) -> pl.LazyFrame:
-    """The computed lines, then the prior adjustment/manual lines, in LINES_SCHEMA order
-    (ids and CODED_LINE_COLUMNS of ``id_type``: the engine's)."""
-    ordered = lines.sort("installer_id", "_seq", "job_id", "source_id", nulls_last=True)
-    parts = [ordered.select(*LINES_SCHEMA, "_seq", TEXT_INDEX, "share_text")]
+    """The computed lines (in their order), then the prior adjustment/manual lines, in
+    LINES_SCHEMA order (ids and CODED_LINE_COLUMNS of ``id_type``: the engine's)."""
+    parts = [lines.lazy().select(*LINES_SCHEMA, "_seq", TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
         coded = ("installer_id", "job_id", *CODED_LINE_COLUMNS)
         types = {**LINES_SCHEMA, **dict.fromkeys(coded, id_type)}
@@ -437,20 +464,6 @@ def _column_bytes(series: pl.Series) -> list[bytes | memoryview]:
     return [nulls, values]
 
 
-def _in_key_order(frame: pl.DataFrame, keys: list[str]) -> bool:
-    """Whether the rows are already in strictly increasing key order (no null keys): then
-    sorting them would change nothing, and a check is far cheaper than a sort."""
-    increasing: pl.Expr = pl.lit(False)
-    for key in reversed(keys):
-        now, before = pl.col(key), pl.col(key).shift()
-        increasing = (now > before) | ((now == before) & increasing)
-    checked = frame.select(
-        pl.all_horizontal(pl.col(keys).is_not_null().all()).alias("_complete"),
-        increasing.slice(1).fill_null(False).all().alias("_increasing"),
-    )
-    return bool(checked.row(0)[0] and checked.row(0)[1])
-
-
 def _type_name(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.Datetime):
         return f"datetime[us,{dtype.time_zone or ''}]"
@@ -474,7 +487,7 @@ def table_checksum(frame: pl.DataFrame, keys: tuple[str, ...]) -> str:
     """
     digest = hashlib.sha256()
     present = [k for k in keys if k in frame.columns] or frame.columns
-    in_order = frame.height < 2 or _in_key_order(frame, present)
+    in_order = frame.height < 2 or in_key_order(frame, present)
     ordered = frame if in_order else frame.sort(present, nulls_last=True)
     digest.update(f"rows={frame.height}".encode())
     for name in sorted(frame.columns):

@@ -518,3 +518,37 @@ def test_a_placeholder_used_twice_is_filled_in_both_places() -> None:
         "I2: 1/3 = 0.33 (1/3, 0.33, I2)",
         "I9: 1/3 = 0.33 (1/3, 0.33, I9)",
     ]
+
+
+def test_lines_and_surveys_are_in_text_order_when_the_rows_are_not_in_key_order() -> None:
+    """Tables not in key order (their ranks come from sorting them), several events of one
+    source per job, and ids whose first appearance is not their text order."""
+    world = World.basic()
+    for job_id in ("J3", "J20", "J100"):
+        world.job(job_id, {"I1": "1/2", "I2": "1/2"})
+        world.survey(f"S{job_id[1:]}", job_id, at="2025-10-12 10:00", overall=1)
+        for revisit in ("9", "10", "100"):
+            world.revisit(f"R{job_id[1:]}-{revisit}", job_id, issue_resolved=False)
+        for complaint in ("7", "70"):
+            world.complaint(f"C{job_id[1:]}-{complaint}", job_id, installer_id="I2")
+    frames = {name: frame.reverse() for name, frame in world.frames().items()}
+    result = run("2025-10", standard(), frames, calendar=calendar(), zone=ZONE)
+    rules = [rule.id for rule in standard().rules] + [r.id for r in standard().period_rules]
+    lines = result.lines.with_columns(
+        pl.col("rule_id").replace_strict(rules, list(range(len(rules))), default=99).alias("_r")
+    )
+    assert lines.height > 20
+    expected = lines.sort(
+        pl.col("installer_id").cast(pl.Binary),
+        "_r",
+        pl.col("job_id").cast(pl.Binary),
+        pl.col("source_id").cast(pl.Binary),
+        nulls_last=True,
+        maintain_order=True,
+    )
+    assert_frame_equal(lines, expected)
+    first = (pl.col("rule_id") == "revisit_unresolved") & (pl.col("installer_id") == "I1")
+    revisits = lines.filter(first)
+    assert revisits["source_id"].to_list()[:3] == ["R100-10", "R100-100", "R100-9"]
+    surveys = result.surveys
+    assert surveys["survey_id"].to_list() == ["S100", "S20", "S3"]
