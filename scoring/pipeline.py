@@ -53,7 +53,7 @@ from scoring.evaluate import (
     split_lines,
     survey_status,
 )
-from scoring.order import KeyRanks, in_key_order, sort_key
+from scoring.order import TABLE_KEYS, KeyRanks, in_key_order, sort_key
 from scoring.ranking import rank_teams, team_surveys
 from scoring.result import (
     LINES_SCHEMA,
@@ -129,10 +129,7 @@ def run(
     month = Period.parse(period, zone)
     env = Env(zone, calendar)
     with _stage("ids", month.name):
-        encoded = encode_ids(frames)
-        inputs = Inputs.of(encoded)
-        ranks = KeyRanks.of(encoded)
-        del encoded
+        inputs = Inputs.of(encode_ids(frames))
     # Unless given, the checksums of the inputs are computed meanwhile on a thread: they need
     # none of what follows, and hashlib and polars let go of the GIL.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-checksums")
@@ -142,7 +139,7 @@ def run(
         # outputs are alive while the explanations, the widest columns, are filled in.
         layouts = event_text_layouts(plan)
         lines, statements, ranking, surveys, texts = _compute(
-            month, plan, layouts, inputs, ranks, env, prior_lines, carried_in
+            month, plan, layouts, inputs, env, prior_lines, carried_in
         )
         with _stage("explanations", month.name):
             explained = explain_lines(lines, texts, layouts)
@@ -170,7 +167,6 @@ def _compute(
     plan: Plan,
     layouts: Mapping[str, TextLayout],
     inputs: Inputs,
-    ranks: KeyRanks,
     env: Env,
     prior_lines: pl.DataFrame | None,
     carried_in: pl.DataFrame | None,
@@ -212,12 +208,17 @@ def _compute(
         if carried_in is not None and carried_in.height:
             seq = len(plan.rules) + len(plan.period_rules)
             carried = coded_lines(carried_lines(month, carried_in, seq, id_type), id_type)
-            rule_lines = pl.concat([rule_lines, carried], how="diagonal")
-        caps = coded_lines(cap_lines(plan, people, rule_lines, env, month), id_type)
+            rule_lines = pl.concat([rule_lines, _materialise(carried)], how="diagonal")
+        caps = _materialise(coded_lines(cap_lines(plan, people, rule_lines, env, month), id_type))
         capped = pl.concat([rule_lines, caps], how="diagonal")
     with _stage("statements", month.name):
-        lines = _materialise(_with_prior(_ordered(capped.collect(), ranks), prior_lines, id_type))
+        # Only while sorting: a rank per code of each table is ~30 MiB on the national month.
+        ranks = KeyRanks.of({table: inputs.table(table).collect() for table in TABLE_KEYS})
+        lines = _materialise(_with_prior(_ordered(capped, ranks), prior_lines, id_type))
         del split, per_period, rule_lines, capped
+        status_frame = status.collect()
+        survey_rank = ranks.keys(status_frame, "survey_id", "surveys")
+        del ranks
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
         ranking = rank_teams(
@@ -229,8 +230,6 @@ def _compute(
             good_from=plan.ranking.good_from,
             z=float(plan.ranking.z),
         )
-    status_frame = status.collect()
-    survey_rank = ranks.keys(status_frame, "survey_id", "surveys")
     survey_order = sort_key(pl.col("surveyed_at").to_physical(), pl.lit(survey_rank))
     surveys = (
         status_frame.lazy()
@@ -293,25 +292,29 @@ def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     return frame.select(as_schema(schema))
 
 
-def _ordered(lines: pl.DataFrame, ranks: KeyRanks) -> pl.DataFrame:
-    """The computed lines by installer, rule, job and source id (ids in text order)."""
-    installer = ranks.keys(lines, "installer_id", "installers")
-    job = ranks.keys(lines, "job_id", "jobs")
+def _ordered(lines: pl.LazyFrame, ranks: KeyRanks) -> pl.LazyFrame:
+    """The computed lines by installer, rule, job and source id (ids in text order).
+
+    ``lines`` read from collected frames: the sort keys come from their id columns first.
+    """
+    ids = lines.select("installer_id", "_seq", "job_id", "source", "source_id").collect()
+    installer = ranks.keys(ids, "installer_id", "installers")
+    job = ranks.keys(ids, "job_id", "jobs")
     # A line's rule (_seq) fixes its source: sources never mix under one rule.
-    source = ranks.keys_by_source(lines, "source_id", "source", SOURCE_TABLES)
+    source = ranks.keys_by_source(ids, "source_id", "source", SOURCE_TABLES)
     # installer and _seq in the first part: a rank and a rule number are below 2**31.
     first = pl.lit(installer).cast(pl.Int64) * 2**31 + pl.col("_seq")
-    order = sort_key(first, pl.lit(job), pl.lit(source)).alias("_order")
-    ordered = lines.lazy().with_columns(order).sort("_order", nulls_last=True).drop("_order")
-    return ordered.collect()
+    order = ids.select(sort_key(first, pl.lit(job), pl.lit(source))).to_series()
+    del ids, installer, job, source
+    return lines.with_columns(pl.lit(order).alias("_order")).sort("_order", nulls_last=True)
 
 
 def _with_prior(
-    lines: pl.DataFrame, prior: pl.DataFrame | None, id_type: pl.DataType
+    lines: pl.LazyFrame, prior: pl.DataFrame | None, id_type: pl.DataType
 ) -> pl.LazyFrame:
     """The computed lines (in their order), then the prior adjustment/manual lines, in
     LINES_SCHEMA order (ids and CODED_LINE_COLUMNS of ``id_type``: the engine's)."""
-    parts = [lines.lazy().select(*LINES_SCHEMA, "_seq", TEXT_INDEX, "share_text")]
+    parts = [lines.select(*LINES_SCHEMA, "_seq", TEXT_INDEX, "share_text")]
     if prior is not None and prior.height:
         coded = ("installer_id", "job_id", *CODED_LINE_COLUMNS)
         types = {**LINES_SCHEMA, **dict.fromkeys(coded, id_type)}
