@@ -24,6 +24,7 @@ import polars as pl
 from scoring.entities import ID_COLUMNS, new_id_type
 from scoring.errors import PeriodError
 from scoring.money import yuan_text_expr
+from scoring.order import KeyRanks, sort_key
 from scoring.rating import rate_installers
 from scoring.result import LINES_SCHEMA
 from scoring.rules.amounts import Resolved, resolve
@@ -169,32 +170,32 @@ def survey_status(plan: Plan, inputs: Inputs) -> pl.LazyFrame:
     Counted: its job is completed and ``completed_at <= surveyed_at <= completed_at + window``,
     and among such surveys of the job it is the latest (tie: greatest survey_id) — or the
     earliest, if the plan says so. Others get a reason: ``job_not_completed``,
-    ``outside_window`` or ``superseded``.
+    ``outside_window`` or ``superseded``. ``_order`` (Int128) sorts the surveys by time, then
+    by survey_id in text order.
     """
     window = pl.duration(days=plan.counting.survey_window_days, time_unit="us")
     completed = inputs.jobs.select("job_id", pl.col("completed_at").alias("_completed_at"))
-    surveys = inputs.surveys.select("survey_id", "job_id", "surveyed_at").join(
-        completed, on="job_id", how="left"
+    # The latest survey of a job is the greatest (time, survey_id): one integer per survey
+    # packs both (time, then the id's rank in text order), so that one aggregation finds it.
+    frame = inputs.surveys.collect()
+    ranks = KeyRanks.of({"surveys": frame}).keys(frame, "survey_id", "surveys")
+    order = sort_key(pl.col("surveyed_at").to_physical(), pl.lit(ranks)).alias("_order")
+    surveys = (
+        frame.lazy()
+        .select("survey_id", "job_id", "surveyed_at", order)
+        .join(completed, on="job_id", how="left")
     )
     at, done = pl.col("surveyed_at"), pl.col("_completed_at")
     in_window = done.is_not_null() & at.is_not_null() & (at >= done) & (at <= done + window)
     latest = plan.counting.one_survey_per_job == "latest"
-    # Two hash aggregations instead of a sort per job: the best time, then the best id at it.
-    best = pl.col("surveyed_at").max() if latest else pl.col("surveyed_at").min()
-    best_id = pl.col("survey_id").max() if latest else pl.col("survey_id").min()
-    candidates = surveys.filter(in_window).select("job_id", "surveyed_at", "survey_id")
-    best_time = candidates.group_by("job_id").agg(best.alias("surveyed_at"))
-    winners = (
-        candidates.join(best_time, on=["job_id", "surveyed_at"], how="semi")
-        .group_by("job_id")
-        .agg(best_id.alias("_winner"))
-    )
+    best = pl.col("_order").max() if latest else pl.col("_order").min()
+    winners = surveys.filter(in_window).group_by("job_id").agg(best.alias("_winner"))
     reason = (
         pl.when(done.is_null())
         .then(pl.lit("job_not_completed"))
         .when(~in_window)
         .then(pl.lit("outside_window"))
-        .when(pl.col("survey_id") != pl.col("_winner"))
+        .when(pl.col("_order") != pl.col("_winner"))
         .then(pl.lit("superseded"))
         .otherwise(pl.lit(None, pl.String))
     )
@@ -207,6 +208,7 @@ def survey_status(plan: Plan, inputs: Inputs) -> pl.LazyFrame:
             "surveyed_at",
             pl.col("reason").is_null().alias("counted"),
             "reason",
+            "_order",
         )
     )
 

@@ -215,10 +215,7 @@ def _compute(
         # Only while sorting: a rank per code of each table is ~30 MiB on the national month.
         ranks = KeyRanks.of({table: inputs.table(table).collect() for table in TABLE_KEYS})
         lines = _materialise(_with_prior(_ordered(capped, ranks), prior_lines, id_type))
-        del split, per_period, rule_lines, capped
-        status_frame = status.collect()
-        survey_rank = ranks.keys(status_frame, "survey_id", "surveys")
-        del ranks
+        del split, per_period, rule_lines, capped, ranks
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
         ranking = rank_teams(
@@ -230,14 +227,7 @@ def _compute(
             good_from=plan.ranking.good_from,
             z=float(plan.ranking.z),
         )
-    survey_order = sort_key(pl.col("surveyed_at").to_physical(), pl.lit(survey_rank))
-    surveys = (
-        status_frame.lazy()
-        .with_columns(survey_order.alias("_order"))
-        .filter(month.contains("surveyed_at"))
-        .sort("_order", nulls_last=True)
-        .drop("_order")
-    )
+    surveys = status.filter(month.contains("surveyed_at")).sort("_order", nulls_last=True)
 
     outputs = [
         lines,

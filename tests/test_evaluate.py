@@ -39,6 +39,34 @@ def test_same_time_surveys_tie_on_the_greatest_survey_id() -> None:
     assert reasons(world) == {"S1": "superseded", "S2": None}
 
 
+def test_same_time_surveys_tie_on_the_survey_id_in_text_order_not_first_appearance() -> None:
+    world = one_job()
+    world.survey("S9", "J1", at="2025-10-12 10:00")  # first seen, but "S10" < "S9" as text
+    world.survey("S10", "J1", at="2025-10-12 10:00")
+    world.survey("S8", "J1", at="2025-10-12 09:59")
+    world.job("J2", {"I1": "1"})
+    world.survey("S20", "J2", at="2025-10-13 10:00")
+    world.survey("S100", "J2", at="2025-10-13 10:00")
+    assert reasons(world) == {
+        "S8": "superseded",
+        "S10": "superseded",
+        "S9": None,
+        "S100": "superseded",
+        "S20": None,
+    }
+    assert list(reasons(world)) == ["S8", "S10", "S9", "S100", "S20"]  # by time, then id
+    earliest = plan_with([("one_survey_per_job: latest", "one_survey_per_job: earliest")])
+    surveys = world.run(plan=earliest).surveys
+    counted = dict(zip(surveys["survey_id"].to_list(), surveys["reason"].to_list(), strict=True))
+    assert counted == {
+        "S8": None,
+        "S10": "superseded",
+        "S9": "superseded",
+        "S100": None,
+        "S20": "superseded",
+    }
+
+
 def test_window_is_completed_at_to_30_days_after_inclusive() -> None:
     world = one_job(completed="2025-10-01 10:00")
     world.survey("S_before", "J1", at="2025-10-01 09:59")
