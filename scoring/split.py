@@ -61,7 +61,9 @@ def _job_problems(shares: pl.LazyFrame) -> pl.LazyFrame:
         _den_bad=(den.is_null() | (den <= 0)).any(),
         _num_bad=(num.is_null() | (num < 0)).any(),
         _sum_bad=num.cast(pl.Int128).sum() != den.cast(pl.Int128).max(),
-        _installer_twice=pl.col("installer_id").is_duplicated().any(),
+        # Some installer more than once (nulls alike): a count, not a per-row duplicate test
+        # inside each group (national month: 0.19 s against 0.03 s).
+        _installer_twice=pl.col("installer_id").n_unique() < pl.len(),
     )
 
 
