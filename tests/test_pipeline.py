@@ -400,21 +400,22 @@ def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
             "_explanation_en_0": ["a ", "b "],
         }
     )
+    # Lines not in event order (texts 1, 0, 1, 0), with lines that keep their texts between.
     lines = pl.DataFrame(
         {
-            "installer_id": ["I1", "I1", "I2", "I3"],
-            "kind": ["bonus", "deduction", "bonus", "deduction"],
-            "amount_fen": [334, -1500, 333, -250],
-            "share_text": ["1/3", "100%", "1/3", None],
-            "_seq": pl.Series([0, 1, 0, 9], dtype=pl.Int32),
-            "_text": pl.Series([0, 1, 0, None], dtype=pl.UInt32),
-            "explanation_zh": [None, None, None, "结转"],
-            "explanation_en": [None, None, None, "carried"],
+            "installer_id": ["I0", "I1", "I1", "I2", "I2", "I3"],
+            "kind": ["bonus", "deduction", "bonus", "bonus", "bonus", "deduction"],
+            "amount_fen": [100, -1500, 334, 100, 333, -250],
+            "share_text": [None, "100%", "1/3", "1/2", "1/3", None],
+            "_seq": pl.Series([8, 1, 0, 1, 0, 9], dtype=pl.Int32),
+            "_text": pl.Series([None, 1, 0, 1, 0, None], dtype=pl.UInt32),
+            "explanation_zh": ["等级奖", None, None, None, None, "结转"],
+            "explanation_en": ["grade", None, None, None, None, "carried"],
         }
     )
-    expected_zh = ["甲1/3计3.34元", "乙15.00", "甲1/3计3.33元", "结转"]
-    expected_en = ["a 1/3 = 3.34", "b 15.00", "a 1/3 = 3.33", "carried"]
-    for rows in (1, 3, 4, 100):
+    expected_zh = ["等级奖", "乙15.00", "甲1/3计3.34元", "乙1.00", "甲1/3计3.33元", "结转"]
+    expected_en = ["grade", "b 15.00", "a 1/3 = 3.34", "b 1.00", "a 1/3 = 3.33", "carried"]
+    for rows in (1, 3, 4, 6, 100):
         got = explain_lines(lines, texts, layouts, rows_at_once=rows)
         assert got["explanation_zh"].to_list() == expected_zh, rows
         assert got["explanation_en"].to_list() == expected_en, rows
