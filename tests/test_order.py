@@ -117,3 +117,17 @@ def test_in_key_order_needs_strictly_increasing_keys_without_nulls() -> None:
     assert not in_key_order(pl.DataFrame({"k": ["a", "a", "c"]}), ["k"])
     assert not in_key_order(pl.DataFrame({"k": ["a", None]}), ["k"])
     assert in_key_order(pl.DataFrame({"k": ["a", "a"], "j": [1, 2]}), ["k", "j"])
+
+
+def test_an_id_that_is_a_key_of_two_tables_still_sorts_by_its_text() -> None:
+    dtype = new_id_type()
+    frames = {
+        "jobs": pl.DataFrame({"job_id": _encoded(["X1", "X3"], dtype)}),
+        "surveys": pl.DataFrame({"survey_id": _encoded(["X1", "X2"], dtype)}),  # X1 again
+    }
+    ranks = KeyRanks.of(frames)
+    jobs = pl.DataFrame({"job_id": _encoded(["X3", "X1"], dtype)})
+    surveys = pl.DataFrame({"survey_id": _encoded(["X2", "X1"], dtype)})
+    for frame, column, table in ((jobs, "job_id", "jobs"), (surveys, "survey_id", "surveys")):
+        keys = ranks.keys(frame, column, table)
+        assert keys[0] > keys[1], (table, keys.to_list())
