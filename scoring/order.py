@@ -5,8 +5,10 @@ Categorical by its text: each comparison looks up and compares two strings. On t
 month, sorting the lines by job and source id that way took 0.7 s of the 0.9 s of the sort.
 
 Each entity table holds its own key once per record. Where a table's rows are in key order
-(as the store loads them; checked, else its keys are sorted once), a key's row number is its
-place in text order. :class:`KeyRanks` keeps that rank by code for each table, and
+(checked in one pass: the store reads them without ORDER BY, in the order SQLite or
+PostgreSQL keeps them, which is key order for a month imported in id order but not always),
+a key's row number is its place in text order; a table out of order has its keys sorted
+once. :class:`KeyRanks` keeps that rank by code for each table, and
 :meth:`KeyRanks.keys` turns an id column into UInt32 sort keys: sorting by them orders the rows
 exactly as sorting by the text would. Where an id has no rank (it is not a key of the table
 the column refers to), the keys are the dense rank of the text instead: slower, same order.
@@ -51,10 +53,17 @@ class KeyRanks:
     fall back to the text. 4 + 1 bytes per code (national month: 36 MiB).
     """
 
-    def __init__(self, rank: pl.Series, table: pl.Series, tables: Sequence[str]) -> None:
+    def __init__(
+        self,
+        rank: pl.Series,
+        table: pl.Series,
+        tables: Sequence[str],
+        dtype: pl.DataType | None = None,
+    ) -> None:
         self._rank = rank
         self._table = table
         self._number = {name: i for i, name in enumerate(tables)}
+        self._dtype = dtype  # the Categorical whose codes these are
 
     @classmethod
     def of(cls, frames: Mapping[str, pl.DataFrame]) -> KeyRanks:
@@ -64,10 +73,14 @@ class KeyRanks:
         it; any other is sorted by its key first.
         """
         found: list[tuple[str, pl.Series]] = []
+        dtype: pl.DataType | None = None
         for table, key in TABLE_KEYS.items():
             frame = frames.get(table)
             if frame is None or not isinstance(frame.schema.get(key), pl.Categorical):
                 continue
+            if dtype is not None and frame.schema[key] != dtype:
+                continue  # codes of other categories: they would not compare
+            dtype = frame.schema[key]
             keys = frame.select(pl.col(key).drop_nulls())
             if keys.height > 1 and not in_key_order(keys, [key]):
                 keys = keys.sort(key)
@@ -78,7 +91,7 @@ class KeyRanks:
         for number, (_, codes) in enumerate(found):
             rank = rank.scatter(codes, pl.int_range(codes.len(), dtype=pl.UInt32, eager=True))
             tags = tags.scatter(codes, pl.repeat(number, codes.len(), dtype=pl.UInt8, eager=True))
-        return cls(rank, tags, [name for name, _ in found])
+        return cls(rank, tags, [name for name, _ in found], dtype)
 
     def _ranked(self, column: str, number: pl.Expr) -> pl.Expr:
         """The rank of each id of ``column`` where it is a key of table ``number``, else null."""
@@ -91,8 +104,9 @@ class KeyRanks:
         """UInt32 per row of ``frame``: sorting by it sorts ``column`` (ids that are keys of
         ``table``) as by its text. Nulls stay null."""
         number = self._number.get(table)
-        found = pl.lit(None, pl.UInt32) if number is None else self._ranked(column, pl.lit(number))
-        return self._completed(frame, column, found, None)
+        if number is None or frame.schema[column] != self._dtype:
+            return self._completed(frame, column, pl.lit(None, pl.UInt32), None)
+        return self._completed(frame, column, self._ranked(column, pl.lit(number)), None)
 
     def keys_by_source(
         self, frame: pl.DataFrame, column: str, source: str, tables: Mapping[str, str]
@@ -103,6 +117,8 @@ class KeyRanks:
         this one must tell the sources apart), as a line's rule fixes its source. A source
         without a table ranks its ids by their text among its own rows."""
         number: pl.Expr = pl.lit(None, pl.UInt8)
+        if frame.schema[column] != self._dtype:
+            tables = {}  # ids of other categories: their codes mean nothing here
         for name, table in tables.items():
             if table in self._number:
                 value = pl.lit(self._number[table], pl.UInt8)
@@ -142,7 +158,7 @@ def sort_key(first: pl.Expr, *rest: pl.Expr) -> pl.Expr:
     columns (national month's lines: 0.1 s against 0.9 s).
     """
     if len(rest) > 2:
-        raise ValueError("sort_key packs at most three parts after the first")
+        raise ValueError("sort_key packs at most two parts after the first")
     key = first.cast(pl.Int64).cast(pl.Int128)
     for part in rest:
         key = key * pl.lit(2**32, pl.Int128) + part.fill_null(_LAST).cast(pl.Int128)

@@ -212,9 +212,9 @@ def _compute(
         caps = _materialise(coded_lines(cap_lines(plan, people, rule_lines, env, month), id_type))
         capped = pl.concat([rule_lines, caps], how="diagonal")
     with _stage("statements", month.name):
-        # Only while sorting: a rank per code of each table is ~30 MiB on the national month.
+        # Only while sorting: a rank per code (and its table) is 36 MiB on the national month.
         ranks = KeyRanks.of({table: inputs.table(table).collect() for table in TABLE_KEYS})
-        lines = _materialise(_with_prior(_ordered(capped, ranks), prior_lines, id_type))
+        lines = _materialise(_with_prior(_ordered(capped.collect(), ranks), prior_lines, id_type))
         del split, per_period, rule_lines, capped, ranks
         statements = build_statements(month, lines, rated, inputs, plan.rating.unrated)
     with _stage("ranking", month.name):
@@ -282,21 +282,21 @@ def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     return frame.select(as_schema(schema))
 
 
-def _ordered(lines: pl.LazyFrame, ranks: KeyRanks) -> pl.LazyFrame:
-    """The computed lines by installer, rule, job and source id (ids in text order).
-
-    ``lines`` read from collected frames: the sort keys come from their id columns first.
-    """
-    ids = lines.select("installer_id", "_seq", "job_id", "source", "source_id").collect()
+def _ordered(lines: pl.DataFrame, ranks: KeyRanks) -> pl.LazyFrame:
+    """The computed lines by installer, rule, job and source id (ids in text order)."""
+    ids = lines.select("installer_id", "_seq", "job_id", "source", "source_id")
     installer = ranks.keys(ids, "installer_id", "installers")
     job = ranks.keys(ids, "job_id", "jobs")
     # A line's rule (_seq) fixes its source: sources never mix under one rule.
     source = ranks.keys_by_source(ids, "source_id", "source", SOURCE_TABLES)
-    # installer and _seq in the first part: a rank and a rule number are below 2**31.
-    first = pl.lit(installer).cast(pl.Int64) * 2**31 + pl.col("_seq")
+    # installer and _seq in the first part, an Int64: a rank (null: last) is below 2**32,
+    # and a rule number below 2**31.
+    rank = pl.lit(installer).fill_null(2**32 - 1).cast(pl.Int64)
+    first = rank * 2**31 + pl.col("_seq")
     order = ids.select(sort_key(first, pl.lit(job), pl.lit(source))).to_series()
     del ids, installer, job, source
-    return lines.with_columns(pl.lit(order).alias("_order")).sort("_order", nulls_last=True)
+    keyed = lines.lazy().with_columns(pl.lit(order).alias("_order"))
+    return keyed.sort("_order", nulls_last=True)
 
 
 def _with_prior(

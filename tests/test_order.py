@@ -108,8 +108,8 @@ def test_sort_key_orders_as_its_parts_in_turn_with_nulls_last() -> None:
     got = keyed.sort("_k", nulls_last=True).drop("_k")
     expected = frame.sort(["a", "b", "c"], nulls_last=True)
     assert got.to_dicts() == expected.to_dicts()
-    with pytest.raises(ValueError, match="at most three"):
-        sort_key(pl.col("a"), pl.col("b"), pl.col("b"), pl.col("b"), pl.col("b"))
+    with pytest.raises(ValueError, match="at most two"):
+        sort_key(pl.col("a"), pl.col("b"), pl.col("b"), pl.col("b"))
 
 
 def test_in_key_order_needs_strictly_increasing_keys_without_nulls() -> None:
@@ -131,3 +131,25 @@ def test_an_id_that_is_a_key_of_two_tables_still_sorts_by_its_text() -> None:
     for frame, column, table in ((jobs, "job_id", "jobs"), (surveys, "survey_id", "surveys")):
         keys = ranks.keys(frame, column, table)
         assert keys[0] > keys[1], (table, keys.to_list())
+
+
+def test_a_code_ranked_in_another_table_is_not_taken_for_a_key_of_this_one() -> None:
+    dtype = new_id_type()
+    frames = {
+        "jobs": pl.DataFrame({"job_id": _encoded(["A", "Z"], dtype)}),  # A 0, Z 1
+        "surveys": pl.DataFrame({"survey_id": _encoded(["Z"], dtype)}),  # Z 0 among surveys
+    }
+    ranks = KeyRanks.of(frames)
+    keys = ranks.keys(pl.DataFrame({"job_id": _encoded(["Z", "A"], dtype)}), "job_id", "jobs")
+    assert keys[1] < keys[0], keys.to_list()
+
+
+def test_ids_of_other_categories_are_ranked_by_their_text() -> None:
+    ranks = KeyRanks.of({"jobs": pl.DataFrame({"job_id": _encoded(["J1", "J2"], new_id_type())})})
+    other = new_id_type()
+    _encoded(["J2"], other)  # J2 gets code 0 there, J1 code 1
+    frame = pl.DataFrame({"job_id": _encoded(["J2", "J1"], other)})
+    assert ranks.keys(frame, "job_id", "jobs").to_list() == [2, 1]
+    sources = pl.DataFrame({"source": ["job", "job"], "source_id": frame["job_id"]})
+    keys = ranks.keys_by_source(sources, "source_id", "source", {"job": "jobs"})
+    assert keys.to_list() == [2, 1]
