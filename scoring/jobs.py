@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scoring.disputes import overdue
 from scoring.errors import ScoringError
 from scoring.money import format_fen
-from scoring.periods import Context, compute
+from scoring.periods import ClosedMeanwhile, Context, compute
 from scoring.result import Result
 from scoring.store import Store
 from scoring.store import periods as store_periods
@@ -66,7 +66,11 @@ def nightly_compute(
         log.info("nightly compute: period %s is closed, nothing to compute", target)
         return None
     ctx = Context.load(store, zone=zone, calendar=calendar)
-    result, stored = compute(ctx, target, actor=actor)
+    try:
+        result, stored = compute(ctx, target, actor=actor)
+    except ClosedMeanwhile:
+        log.info("nightly compute: period %s was closed meanwhile, draft dropped", target)
+        return None
     statements = result.statements
 
     def total(column: str) -> str:

@@ -343,6 +343,10 @@ def _difference(period: str, corrected: str, now: pl.DataFrame, paid: pl.DataFra
     ).select(as_schema(LINES_SCHEMA))
 
 
+class ClosedMeanwhile(PeriodError):
+    """The period was closed while a draft of it was computed."""
+
+
 def compute(
     ctx: Context,
     period: str,
@@ -376,8 +380,19 @@ def compute(
     result.about["status"] = "DRAFT"
     result.about["data_batch"] = ctx.data_batch
     result.about["carried_in"] = carry_key(reconciled.carried_in)
-    if record:
-        with ctx.store.begin() as conn:
+    # A close may have frozen the period while this draft was computed: then the draft is
+    # void (what is paid is the frozen result). Checked under the period lock when the
+    # compute is recorded, so that a close cannot slip in between.
+    with ctx.store.begin() as conn:
+        if record:
+            take_lock_sa(conn, "period")
+        if store_periods.is_closed(conn, period):
+            raise ClosedMeanwhile(
+                f"期间 {period} 在本次计算期间已关账,草稿作废,请用 export 导出锁定的结果 / "
+                f"period {period} was closed while this draft was computed; the draft is void, "
+                "export the locked result instead"
+            )
+        if record:
             store_periods.record_compute(
                 conn, period, actor, _label(stored) if stored else str(plan_path)
             )
@@ -396,10 +411,14 @@ def close(ctx: Context, period: str, *, actor: str) -> Result:
 
 
 def result_for_export(ctx: Context, period: str, *, actor: str) -> Result:
-    """The frozen result of a closed period, or a fresh draft of an open one."""
+    """The frozen result of a closed period, or a fresh draft of an open one (the frozen
+    result when the period is closed while the draft is computed)."""
     if _status(ctx.store, period) == "closed":
         return store_periods.load_closed(ctx.store, period)
-    result, _ = compute(ctx, period, actor=actor, record=False)
+    try:
+        result, _ = compute(ctx, period, actor=actor, record=False)
+    except ClosedMeanwhile:
+        return store_periods.load_closed(ctx.store, period)
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,7 @@ from scoring.disputes import open_dispute
 from scoring.errors import InputError
 from scoring.importer import import_paths
 from scoring.periods import Context, close
+from scoring.result import Result
 from scoring.settings import Settings
 from scoring.store import Store, now_us, open_store
 from scoring.store import periods as store_periods
@@ -63,6 +65,32 @@ def test_nightly_compute_skips_a_closed_period(store: Store, tmp_path: Path) -> 
     assert jobs.nightly_compute(store, zone=ZONE, period=PERIOD) is None
     with store.begin() as conn:
         assert store_periods.audit_entries(conn, action="compute") == []
+
+
+def test_nightly_compute_drops_a_draft_of_a_period_closed_meanwhile(
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    load(store, tmp_path / "in")
+    computed = Context.run
+    closed: list[bool] = []
+
+    def run_then_close(self: Context, *args: Any, **kwargs: Any) -> Result:
+        result = computed(self, *args, **kwargs)
+        if not closed:  # HR closes the month while the nightly draft is computed
+            closed.append(True)
+            close(Context.load(store, zone=ZONE), PERIOD, actor="hr")
+        return result
+
+    monkeypatch.setattr(Context, "run", run_then_close)
+    with caplog.at_level(logging.INFO, logger="scoring.jobs"):
+        assert jobs.nightly_compute(store, zone=ZONE, period=PERIOD) is None
+    assert any("closed meanwhile" in r.getMessage() for r in caplog.records)
+    with store.begin() as conn:
+        assert store_periods.audit_entries(conn, action="compute") == []
+        assert store_periods.is_closed(conn, PERIOD)
 
 
 def test_current_period_is_the_local_month() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -12,6 +13,7 @@ import pytest
 from scoring.errors import PeriodError
 from scoring.importer import import_paths
 from scoring.periods import Context, close, compute, result_for_export, simulate
+from scoring.result import Result
 from scoring.rules.check import standard_plan_path
 from scoring.store import Store
 from scoring.store import periods as store_periods
@@ -415,3 +417,40 @@ def test_simulating_a_closed_period_with_its_own_plan_changes_nothing(
     assert comparison.per_installer.get_column("change_fen").to_list() == [0] * len(
         comparison.per_installer
     )
+
+
+def closing_elsewhere_while_it_runs(store: Store) -> Context:
+    """A Context whose computation ends after another one has closed 2025-10."""
+    mine = ctx(store)
+    computed = mine.run
+
+    def run_then_close(*args: Any, **kwargs: Any) -> Result:
+        result = computed(*args, **kwargs)
+        close(ctx(store), "2025-10", actor="hr-other")
+        return result
+
+    mine.run = run_then_close  # type: ignore[method-assign]
+    return mine
+
+
+def test_a_draft_of_a_period_closed_while_it_was_computed_is_void(
+    store: Store, tmp_path: Path
+) -> None:
+    load(store, tmp_path / "in")
+    mine = closing_elsewhere_while_it_runs(store)
+    with pytest.raises(PeriodError, match="closed while this draft was computed"):
+        compute(mine, "2025-10", actor="hr")
+    computes = store.read_frame(
+        "SELECT actor FROM audit_log WHERE action = 'compute' AND target = '2025-10'"
+    )
+    assert "hr" not in computes.get_column("actor").to_list()  # not recorded as computed
+
+
+def test_an_export_of_a_period_closed_while_its_draft_was_computed_is_the_frozen_one(
+    store: Store, tmp_path: Path
+) -> None:
+    load(store, tmp_path / "in")
+    got = result_for_export(closing_elsewhere_while_it_runs(store), "2025-10", actor="hr")
+    frozen = store_periods.load_closed(store, "2025-10")
+    assert got.draft is False and got.about["status"] == "CLOSED"
+    assert got.lines.equals(frozen.lines)
