@@ -616,3 +616,55 @@ def test_openapi_lists_the_operations(client: TestClient) -> None:
     ):
         assert expected in paths
     assert "/me/{installer_id}" not in paths
+
+
+# -- drafts kept for reading ----------------------------------------------------------------
+
+
+def test_reads_of_an_open_period_reuse_its_draft_until_the_store_changes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring.web import results
+
+    load(client)
+    loads: list[str] = []
+    real = results.context
+
+    def counted(services: Any) -> Any:
+        loads.append("load")
+        return real(services)
+
+    monkeypatch.setattr(results, "context", counted)
+    first = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == first
+    assert client.get(f"/api/periods/{PERIOD}/ranking").status_code == 200
+    assert len(loads) == 1  # one computation for the three reads
+
+    # A manual adjustment: a new draft.
+    client.post(
+        f"/api/periods/{PERIOD}/adjustments",
+        json={"installer_id": "I1", "amount": "12.50", "reason": "补发路费"},
+        headers=HR,
+    )
+    adjusted = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert len(loads) == 2 and adjusted["manual_adjustment"] == "12.50"
+
+    # An import that changes a record: a new draft (S2 no longer a low score).
+    surveys = inputs.SURVEYS.replace(
+        "S2,J2,2025-10-14T10:00:00,sms,非常不满意", "S2,J2,2025-10-14T10:00:00,sms,5"
+    )
+    load(client, {"surveys": surveys})
+    changed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert len(loads) == 3 and changed != adjusted
+
+    # A plan activated for the period: a new draft.
+    client.post("/api/plans/activate", files=plan_upload(plan_text("20.00")), headers=HR)
+    replanned = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert len(loads) == 4 and replanned["bonus"] != changed["bonus"]
+    assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned
+    assert len(loads) == 4
+
+    # Closed: the frozen result, no computation.
+    assert client.post(f"/api/periods/{PERIOD}/close", headers=HR).status_code == 200
+    closed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert closed["net"] == replanned["net"] and len(loads) == 4

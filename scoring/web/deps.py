@@ -8,7 +8,7 @@ them through these aliases and never build their own.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -17,6 +17,7 @@ from scoring.errors import InputError, PeriodError
 from scoring.periods import parse_period
 from scoring.settings import Settings
 from scoring.store import Store
+from scoring.web.drafts import DraftCache
 from scoring.workdays import WorkCalendar
 
 #: The header naming who acts (for the audit log). Not authentication: see scoring/api.py.
@@ -32,6 +33,8 @@ class Services:
     store: Store
     settings: Settings
     calendar: WorkCalendar
+    #: Drafts of open periods already computed for reading (see scoring/web/drafts.py).
+    drafts: DraftCache = field(default_factory=DraftCache)
 
 
 def get_services(request: Request) -> Services:

@@ -18,6 +18,7 @@ from scoring.store import Store
 from scoring.store import periods as store_periods
 from scoring.store.records import load_entity
 from scoring.web.deps import Services
+from scoring.web.drafts import draft_state
 from scoring.web.errors import NotFound
 
 
@@ -32,10 +33,19 @@ def is_closed(store: Store, period: str) -> bool:
 
 
 def load_result(services: Services, period: str, *, actor: str) -> Result:
-    """The frozen result of a closed period, or a fresh unrecorded draft of an open one."""
+    """The frozen result of a closed period, or an unrecorded draft of an open one: the one
+    already computed while the store is in the same state (scoring/web/drafts.py), else a
+    fresh one."""
     if is_closed(services.store, period):
         return store_periods.load_closed(services.store, period)
-    return result_for_export(context(services), period, actor=actor)
+    state = draft_state(services.store, period)
+    found = services.drafts.get(period, state)
+    if found is not None:
+        return found
+    result = result_for_export(context(services), period, actor=actor)
+    if result.draft:
+        services.drafts.put(period, state, result)
+    return result
 
 
 def status_of(result: Result) -> str:
