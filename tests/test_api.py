@@ -664,7 +664,12 @@ def test_reads_of_an_open_period_reuse_its_draft_until_the_store_changes(
     assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned
     assert len(loads) == 4
 
+    # An earlier period closed (its corrections and carried deductions feed this one).
+    assert client.post("/api/periods/2025-09/close", headers=HR).status_code == 200
+    assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned
+    assert len(loads) == 5
+
     # Closed: the frozen result, no computation.
     assert client.post(f"/api/periods/{PERIOD}/close", headers=HR).status_code == 200
     closed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
-    assert closed["net"] == replanned["net"] and len(loads) == 4
+    assert closed["net"] == replanned["net"] and len(loads) == 5
