@@ -147,7 +147,7 @@ class KeyRanks:
 
 
 #: Null parts of a :func:`sort_key` come after every rank (ranks are row numbers).
-_LAST = 2**32 - 1
+LAST = 2**32 - 1
 
 
 def sort_key(first: pl.Expr, *rest: pl.Expr) -> pl.Expr:
@@ -161,5 +161,5 @@ def sort_key(first: pl.Expr, *rest: pl.Expr) -> pl.Expr:
         raise ValueError("sort_key packs at most two parts after the first")
     key = first.cast(pl.Int64).cast(pl.Int128)
     for part in rest:
-        key = key * pl.lit(2**32, pl.Int128) + part.fill_null(_LAST).cast(pl.Int128)
+        key = key * pl.lit(2**32, pl.Int128) + part.fill_null(LAST).cast(pl.Int128)
     return key

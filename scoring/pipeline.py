@@ -53,7 +53,7 @@ from scoring.evaluate import (
     split_lines,
     survey_status,
 )
-from scoring.order import TABLE_KEYS, KeyRanks, in_key_order, sort_key
+from scoring.order import LAST, TABLE_KEYS, KeyRanks, in_key_order, sort_key
 from scoring.ranking import rank_teams, team_surveys
 from scoring.result import (
     LINES_SCHEMA,
@@ -291,7 +291,7 @@ def _ordered(lines: pl.DataFrame, ranks: KeyRanks) -> pl.LazyFrame:
     source = ranks.keys_by_source(ids, "source_id", "source", SOURCE_TABLES)
     # installer and _seq in the first part, an Int64: a rank (null: last) is below 2**32,
     # and a rule number below 2**31.
-    rank = pl.lit(installer).fill_null(2**32 - 1).cast(pl.Int64)
+    rank = pl.lit(installer).fill_null(LAST).cast(pl.Int64)
     first = rank * 2**31 + pl.col("_seq")
     order = ids.select(sort_key(first, pl.lit(job), pl.lit(source))).to_series()
     del ids, installer, job, source

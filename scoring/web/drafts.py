@@ -64,7 +64,3 @@ class DraftCache:
             self._drafts.move_to_end(period)
             while len(self._drafts) > self._kept:
                 self._drafts.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._drafts.clear()
