@@ -28,7 +28,7 @@ from scoring.caps import CARRY_RULE, carried_out
 from scoring.entities import new_id_type
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
-from scoring.period_names import check_period
+from scoring.period import Period
 from scoring.result import LINES_SCHEMA, Result, as_schema
 from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
@@ -48,23 +48,20 @@ CHECKSUM_THREADS = 2
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    check_period(period)
-    return int(period[:4]), int(period[5:])
+    found = Period.parse(period)
+    return found.year, found.month
 
 
 def previous_period(period: str) -> str:
-    year, month = parse_period(period)
-    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+    return Period.parse(period).previous().name
 
 
 def next_period(period: str) -> str:
-    year, month = parse_period(period)
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return Period.parse(period).next().name
 
 
 def first_day(period: str) -> str:
-    parse_period(period)
-    return f"{period}-01"
+    return Period.parse(period).first_day.isoformat()
 
 
 # -- plans ----------------------------------------------------------------------------------

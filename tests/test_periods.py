@@ -340,18 +340,28 @@ def test_a_manual_adjustment_names_a_known_installer(store: Store, tmp_path: Pat
         )
 
 
-@pytest.mark.parametrize("spelling", ["２０２５-１０", " 2025-10", "2025-1", "2025-13", "+202-01"])
+@pytest.mark.parametrize("spelling", ["2025-1", "2025-13", "+202-01", "9999-12", "2025/10"])
 def test_a_period_has_one_spelling(store: Store, tmp_path: Path, spelling: str) -> None:
     from scoring.errors import InputError
     from scoring.periods import parse_period
 
-    with pytest.raises(InputError, match="YYYY-MM"):
+    with pytest.raises(InputError, match="YYYY-MM|2000-2099"):
         parse_period(spelling)
     load(store, tmp_path / "in")
-    with pytest.raises(InputError, match="YYYY-MM"), store.begin() as conn:
+    with pytest.raises(InputError, match="YYYY-MM|2000-2099"), store.begin() as conn:
         store_periods.add_manual(
             conn, period=spelling, installer_id="I1", amount_fen=100, reason="x", author="hr"
         )
+
+
+@pytest.mark.parametrize("typed", ["２０２５-１０", " 2025-10 ", "2025-10\n"])
+def test_a_period_typed_with_full_width_digits_or_spaces_is_that_period(typed: str) -> None:
+    from scoring.period import Period
+    from scoring.period_names import check_period
+
+    assert Period.parse(typed) == Period(2025, 10)
+    assert check_period(typed) == "2025-10"
+    assert str(Period.parse(typed)) == "2025-10"
 
 
 def test_period_arithmetic_keeps_four_digit_years() -> None:
@@ -359,7 +369,11 @@ def test_period_arithmetic_keeps_four_digit_years() -> None:
 
     assert previous_period("2025-01") == "2024-12"
     assert next_period("2025-12") == "2026-01"
-    assert previous_period("1000-01") == "0999-12"
+    assert previous_period("2010-01") == "2009-12"
+    from scoring.errors import InputError
+
+    with pytest.raises(InputError, match="2000-2099"):
+        previous_period("2000-01")  # no payroll before 2000: the range is closed
 
 
 def test_a_manual_adjustment_added_during_a_close_is_not_lost(store: Store, tmp_path: Path) -> None:
