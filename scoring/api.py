@@ -1,33 +1,34 @@
 """The web service: JSON API under /api, server-rendered pages, and the scheduler.
 
 ``create_app(settings)`` builds the application; ``serve(host, port)`` runs it with uvicorn
-(``scoring serve``). The API offers the operations of the command line (CONTRACT.md, "Command
-line"): imports, compute, close, export, statements, ranking, simulate, plans, manual
-adjustments, disputes and the audit log. Money is yuan text with two decimals, never a float.
-A user error is answered as JSON ``{"error": message, "problems": [...]}`` (400 input, plan or
-calendar; 404 unknown installer or dispute; 409 period or dispute state), never a traceback.
+(``scoring serve``), in one process or several (``--workers``): nothing a request needs lives
+only in one process's memory (results and drafts are read from the store), and the scheduled
+jobs claim each run in the store, so several workers or servers on one store answer the same
+and run each job once. The API offers the operations of the command line (CONTRACT.md,
+"Command line"), each through the same service function. Money is yuan text with two
+decimals, never a float. A user error is answered as JSON ``{"error": message, "problems":
+[...]}`` (400 input, plan or calendar; 403 a role or scope that does not allow it; 404 unknown;
+409 period or dispute state; 503 a busy store), never a traceback.
 
-Who acts: the request header ``X-Scoring-User`` names the person recorded in the audit log
-(``web`` without it). **Known gap: there is no authentication or authorisation.** Anyone who
-can reach the service can import, close periods, resolve disputes and claim any name in
-``X-Scoring-User``; there is no CSRF protection of the page forms either. Run it only behind
-a reverse proxy that authenticates users and sets the header itself (stripping any the client
-sent), or on a trusted network.
+After every change made through the web (any successful POST), the draft refresher is woken:
+drafts that became stale are computed in the background, never inside a request.
 
-The store is opened once per application (in its lifespan) from ``settings.db`` or an explicit
-URL, and closed on shutdown; each request loads what it needs through the services. Route
-handlers are plain ``def`` functions, so FastAPI runs them in its thread pool and the blocking
-services never stall the event loop.
+Route handlers are plain ``def`` functions, so FastAPI runs them in its thread pool and the
+blocking services never stall the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from scoring.services.runtime import Runtime
 from scoring.settings import Settings, db_url, get_settings
 from scoring.store import open_store
 from scoring.web import (
@@ -43,7 +44,7 @@ from scoring.web import (
     routes_plans,
 )
 from scoring.web.deps import USER_HEADER, Services
-from scoring.workdays import WorkCalendar
+from scoring.web.refresher import Refresher
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def create_app(
     *,
     store_url: str | None = None,
     scheduler: bool = False,
+    refresh: str = "background",
 ) -> FastAPI:
     """The application. ``store_url`` overrides ``settings.db`` (tests); ``scheduler`` starts
     the scheduled jobs of :mod:`scoring.jobs` with the application and stops them with it."""
@@ -72,13 +74,17 @@ def create_app(
         store = open_store(url)
         running = None
         app.state.scheduler = None
+        runtime = Runtime.of(chosen)
+        refresher = Refresher(store, runtime, mode=refresh)
         try:
-            calendar = WorkCalendar.load(chosen.calendar_dir)
-            app.state.services = Services(store=store, settings=chosen, calendar=calendar)
+            app.state.services = Services(
+                store=store, settings=chosen, runtime=runtime, refresher=refresher
+            )
+            refresher.start()
             if scheduler:
                 from scoring.jobs import build_scheduler
 
-                running = build_scheduler(store, zone=chosen.zone, calendar=calendar)
+                running = build_scheduler(store, runtime=runtime)
                 running.start()
                 app.state.scheduler = running
                 log.info("scheduler started: %s", ", ".join(j.id for j in running.get_jobs()))
@@ -86,6 +92,7 @@ def create_app(
         finally:
             if running is not None:
                 running.shutdown(wait=True)
+            refresher.stop()
             store.close()
 
     app = FastAPI(
@@ -97,6 +104,16 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
+
+    @app.middleware("http")
+    async def refresh_after_changes(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if request.method == "POST" and response.status_code < 400:
+            services: Services | None = getattr(request.app.state, "services", None)
+            if services is not None:
+                await run_in_threadpool(services.refresher.kick)
+        return response
+
     for module in (
         routes_imports,
         routes_periods,
@@ -112,19 +129,43 @@ def create_app(
     return app
 
 
+#: How ``scoring serve --workers N`` hands its choices to the worker processes.
+SCHEDULER_ENV = "SCORING_SERVE_SCHEDULER"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of a worker process (uvicorn's factory): the store from ``SCORING_DB``,
+    the scheduler when ``SCORING_SERVE_SCHEDULER`` is 1."""
+    return create_app(scheduler=os.environ.get(SCHEDULER_ENV) == "1")
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    settings: Settings | None = None,
     *,
     store_url: str | None = None,
     scheduler: bool = True,
+    workers: int = 1,
 ) -> None:
-    """Run the web API, the pages and (by default) the scheduler with uvicorn, one process."""
+    """Run the web API, the pages and (by default) the scheduler with uvicorn."""
     import uvicorn
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("scoring").setLevel(logging.INFO)
-    app = create_app(settings, store_url=store_url, scheduler=scheduler)
-    uvicorn.run(app, host=host, port=port, workers=1)
+    if workers == 1:
+        uvicorn.run(create_app(store_url=store_url, scheduler=scheduler), host=host, port=port)
+        return
+    # Worker processes build their own application from the environment.
+    url = db_url(store_url)
+    open_store(url).close()  # migrate once, and fail here with a clear message
+    os.environ["SCORING_DB"] = url
+    os.environ[SCHEDULER_ENV] = "1" if scheduler else "0"
+    get_settings.cache_clear()
+    uvicorn.run(
+        "scoring.api:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+    )

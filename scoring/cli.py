@@ -18,9 +18,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scoring.errors import ScoringError
+from scoring.errors import InputError, ScoringError
+from scoring.period import Period
+from scoring.services.access import Caller
+from scoring.services.runtime import Runtime
 from scoring.settings import db_url, get_settings
 from scoring.store import Store, open_store
+from scoring.timefmt import local_time
 
 app = typer.Typer(
     help="售后服务满意度激励与评分引擎 / satisfaction-linked incentive and scoring engine.",
@@ -110,6 +114,20 @@ def store() -> Store:
     return open_store(db_url(state.db))
 
 
+def caller(explicit: str | None = None) -> Caller:
+    """The command line acts as the local administrator, who owns the store."""
+    return Caller.local(actor(explicit))
+
+
+def runtime() -> Runtime:
+    return Runtime.of(get_settings())
+
+
+def period_arg(text: str) -> Period:
+    """A period argument, parsed once here (a bad one is a clear user error)."""
+    return Period.parse(text)
+
+
 def actor(explicit: str | None = None) -> str:
     if explicit:
         return explicit
@@ -169,9 +187,8 @@ def import_command(
         TimeElapsedColumn,
     )
 
-    from scoring.importer import import_paths
+    from scoring.services.imports import import_files
 
-    settings = get_settings()
     with (
         store() as target,
         Progress(
@@ -185,12 +202,12 @@ def import_command(
         ) as progress,
     ):
         task = progress.add_task("导入 / importing", total=None)
-        report = import_paths(
+        report = import_files(
             target,
-            paths,
-            actor=actor(user),
-            zone=settings.zone,
-            rejects_dir=rejects_dir or settings.rejects_dir,
+            caller=caller(user),
+            paths=paths,
+            runtime=runtime(),
+            rejects_dir=rejects_dir,
             entity=entity,
             sheet=sheet,
             all_or_nothing=all_or_nothing,
@@ -237,12 +254,6 @@ def import_command(
         err.print("全部未入库 (--all-or-nothing) / nothing was stored (--all-or-nothing)")
     if report.rejected:
         raise typer.Exit(REJECTED_ROWS)
-
-
-def _context(target: Store) -> Any:
-    from scoring.periods import Context
-
-    return Context.load(target, zone=get_settings().zone)
 
 
 def _money_table(title: str, statements: Any, limit: int = 20) -> Grid:
@@ -301,12 +312,15 @@ def compute_command(
     user: Annotated[str | None, typer.Option(help="操作人 / who computes")] = None,
 ) -> None:
     """试算未关账期间 / compute a draft of an open period (any number of times)."""
-    from scoring.periods import compute
+    from scoring.services.periods import compute
 
+    chosen = period_arg(period)
     with store() as target:
-        result, stored = compute(_context(target), period, actor=actor(user), plan_path=plan)
+        result, stored = compute(
+            target, caller=caller(user), period=chosen, runtime=runtime(), plan_path=plan
+        )
     label = f"{stored.plan_id} v{stored.version}" if stored else str(plan)
-    out.print(f"期间 / period {period} 草稿 / DRAFT, 方案 / plan {label}")
+    out.print(f"期间 / period {chosen} 草稿 / DRAFT, 方案 / plan {label}")
     out.print(_totals_line(result.statements))
     emit(_money_table("净额最高 / highest net", result.statements.sort("net_fen", descending=True)))
     not_counted = result.surveys.filter(~result.surveys.get_column("counted"))
@@ -323,11 +337,12 @@ def close_command(
     user: Annotated[str | None, typer.Option(help="操作人 / who closes")] = None,
 ) -> None:
     """关账并锁定 / close and lock a period with the plan in force."""
-    from scoring.periods import close
+    from scoring.services.periods import close
 
+    chosen = period_arg(period)
     with store() as target:
-        result = close(_context(target), period, actor=actor(user))
-    out.print(f"期间 {period} 已关账 / period {period} closed")
+        result = close(target, caller=caller(user), period=chosen, runtime=runtime())
+    out.print(f"期间 {chosen} 已关账 / period {chosen} closed")
     out.print(_totals_line(result.statements))
 
 
@@ -340,16 +355,19 @@ def export_command(
     user: Annotated[str | None, typer.Option(help="操作人 / who exports")] = None,
 ) -> None:
     """导出工资表 / export payroll files (DRAFT for an open period)."""
-    from payroll_export import export_period
-    from scoring.errors import InputError
-    from scoring.periods import result_for_export
+    from scoring.services.exports import export, headings_of
 
-    if headings not in ("en", "zh"):
-        raise InputError(f"--headings 只能是 en 或 zh / must be en or zh, not {headings!r}")
+    chosen = period_arg(period)
     with store() as target:
-        result = result_for_export(_context(target), period, actor=actor(user))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = export_period(result, out_dir, headings=headings)  # type: ignore[arg-type]
+        files = export(
+            target,
+            caller=caller(user),
+            period=chosen,
+            out_dir=out_dir,
+            headings=headings_of(headings),
+            runtime=runtime(),
+            fresh=True,
+        )
     for path in (files.xlsx, files.csv, *files.extra):
         out.print(str(path), markup=False, highlight=False)
 
@@ -363,14 +381,17 @@ def simulate_command(
 ) -> None:
     """模拟方案 / what a plan would pay against what the period pays now; changes nothing."""
     from scoring.money import format_fen
-    from scoring.periods import simulate
+    from scoring.services.periods import simulate
 
+    chosen = period_arg(period)
     with store() as target:
-        comparison = simulate(_context(target), period, plan, actor=actor(user))
+        comparison = simulate(
+            target, caller=caller(user), period=chosen, plan_path=plan, runtime=runtime()
+        )
     frame = comparison.per_installer
     changed = frame.filter(frame.get_column("change_fen") != 0)
     table = Grid(
-        f"{period}: 变化的师傅 / installers whose pay changes ({changed.height})",
+        f"{chosen}: 变化的师傅 / installers whose pay changes ({changed.height})",
         ("工号 / installer", "现在 / now", "模拟 / simulated", "变化 / change"),
     )
     for row in changed.sort("change_fen").iter_rows(named=True):
@@ -394,9 +415,11 @@ def plan_check_command(
     file: Annotated[Path, typer.Argument(help="方案文件 / plan file (YAML)")],
 ) -> None:
     """校验方案 / validate a plan and report every problem with its line and column."""
-    from scoring.rules.check import check_plan
+    from scoring.services.plans import check
 
-    problems = check_plan(file)
+    if not file.is_file():
+        raise InputError(f"找不到方案文件 / no plan file {file}")
+    _plan, problems = check(caller=caller(), raw=file.read_bytes(), source=str(file))
     if problems:
         for problem in problems:
             err.print(str(problem), markup=False, highlight=False)
@@ -412,10 +435,10 @@ def plan_activate_command(
     user: Annotated[str | None, typer.Option(help="操作人 / who activates")] = None,
 ) -> None:
     """启用方案版本 / store a plan version and put it in force from its effective date."""
-    from scoring.periods import store_plan_file
+    from scoring.services.plans import activate
 
     with store() as target:
-        stored = store_plan_file(target, file, actor=actor(user), activate=True)
+        stored = activate(target, caller=caller(user), path=file)
     out.print(
         f"方案 {stored.plan_id} 第 {stored.version} 版自 {stored.effective_from} 起生效 / plan "
         f"{stored.plan_id} version {stored.version} in force from {stored.effective_from}"
@@ -426,10 +449,10 @@ def plan_activate_command(
 @user_errors
 def plan_list_command() -> None:
     """列出方案版本 / list the stored plan versions."""
-    from scoring.store.periods import list_plans
+    from scoring.services.plans import list_plans
 
-    with store() as target, target.begin() as conn:
-        found = list_plans(conn)
+    with store() as target:
+        found = list_plans(target, caller=caller())
     table = Grid(
         "方案版本 / plan versions",
         (
@@ -473,22 +496,21 @@ def adjust_command(
     user: Annotated[str | None, typer.Option(help="经办人 / author")] = None,
 ) -> None:
     """人工调整 / add a manual adjustment to an open period."""
-    from scoring.money import format_fen, parse_amount
-    from scoring.periods import parse_period
-    from scoring.store.periods import add_manual
+    from scoring.money import format_fen
+    from scoring.services.adjustments import add
 
-    parse_period(period)
-    fen = parse_amount(amount)
-    with store() as target, target.begin() as conn:
-        adjustment_id = add_manual(
-            conn,
-            period=period,
+    chosen = period_arg(period)
+    with store() as target:
+        made = add(
+            target,
+            caller=caller(user),
+            period=chosen,
             installer_id=installer,
-            amount_fen=fen,
+            amount=amount,
             reason=reason,
-            author=actor(user),
         )
-    out.print(f"人工调整 #{adjustment_id}: {installer} {format_fen(fen)} ({period})")
+    adjustment_id, fen = made.adjustment_id, made.amount_fen
+    out.print(f"人工调整 #{adjustment_id}: {installer} {format_fen(fen)} ({chosen})")
 
 
 @app.command("audit")
@@ -498,12 +520,13 @@ def audit_command(
     limit: Annotated[int, typer.Option(help="条数 / how many, newest first")] = 50,
 ) -> None:
     """审计日志 / who imported, computed, closed, adjusted, disputed or changed a plan, when."""
-    import datetime as dt
+    from scoring.services.audit import entries as audit_entries
+    from scoring.store.audit import AuditFilter
 
-    from scoring.store.periods import audit_entries
-
-    with store() as target, target.begin() as conn:
-        entries = audit_entries(conn, action=action, limit=limit)
+    with store() as target:
+        entries = audit_entries(
+            target, caller=caller(), where=AuditFilter(action=action), limit=limit
+        )
     table = Grid(
         "审计日志 / audit log",
         (
@@ -514,9 +537,8 @@ def audit_command(
             "详情 / detail",
         ),
     )
-    zone = get_settings().zone
     for e in entries:
-        at = dt.datetime.fromtimestamp(e["at"] / 1e6, tz=zone).strftime("%Y-%m-%d %H:%M:%S")
+        at = local_time(e["at"], get_settings().zone, seconds=True)
         detail = e["detail"] or ""
         table.add_row(
             at,
@@ -529,11 +551,7 @@ def audit_command(
 
 
 def _when(us: int | None) -> str:
-    import datetime as dt
-
-    if us is None:
-        return ""
-    return dt.datetime.fromtimestamp(us / 1e6, tz=get_settings().zone).strftime("%Y-%m-%d %H:%M")
+    return local_time(us, get_settings().zone)
 
 
 @dispute_app.command("open")
@@ -549,24 +567,21 @@ def dispute_open_command(
     user: Annotated[str | None, typer.Option(help="提出人 / who disputes")] = None,
 ) -> None:
     """提出申诉 / dispute a line, or the survey or complaint behind it."""
-    from scoring.disputes import get_dispute, open_dispute
-    from scoring.periods import parse_period
-    from scoring.workdays import WorkCalendar
+    from scoring.services import disputes
 
-    parse_period(period)
+    chosen = period_arg(period)
     with store() as target_store:
-        dispute_id = open_dispute(
+        dispute_id = disputes.open_dispute(
             target_store,
-            period=period,
+            caller=caller(user),
+            period=chosen,
             installer_id=installer,
             target_kind=target,
             target_id=target_id,
             comment=comment,
-            actor=actor(user) if user else installer,
-            calendar=WorkCalendar.load(),
-            zone=get_settings().zone,
+            runtime=runtime(),
         )
-        found = get_dispute(target_store, dispute_id)
+        found = disputes.get(target_store, caller=caller(user), dispute_id=dispute_id)
     out.print(
         f"申诉 / dispute #{dispute_id} 已提交 / opened; "
         f"答复期限 / answer by {_when(found['respond_by'])}"
@@ -581,11 +596,13 @@ def dispute_list_command(
 ) -> None:
     """申诉列表 / list disputes."""
     from scoring.disputes import is_overdue
+    from scoring.services.disputes import list_disputes
     from scoring.store import now_us
-    from scoring.store.periods import list_disputes
 
-    with store() as target, target.begin() as conn:
-        found = list_disputes(conn, status=status, installer_id=installer)
+    with store() as target:
+        found = list_disputes(
+            target, caller=caller(), status=status, installer_id=installer, limit=None
+        )
     table = Grid(
         "申诉 / disputes",
         (
@@ -619,10 +636,10 @@ def dispute_show_command(
     dispute_id: Annotated[int, typer.Argument(help="申诉编号 / dispute #")],
 ) -> None:
     """申诉详情与每一步 / one dispute with every step."""
-    from scoring.disputes import get_dispute
+    from scoring.services.disputes import get
 
     with store() as target:
-        d = get_dispute(target, dispute_id)
+        d = get(target, caller=caller(), dispute_id=dispute_id)
     out.print(
         f"#{d['dispute_id']} {d['period']} {d['installer_id']} "
         f"{d['target_kind']} {d['target_id']}: {d['status']}"
@@ -646,19 +663,18 @@ def dispute_accept_command(
     user: Annotated[str | None, typer.Option(help="经办人 / who resolves")] = None,
 ) -> None:
     """接受申诉 / accept a dispute with an amount (a manual adjustment linked to it)."""
-    from scoring.disputes import resolve
-    from scoring.money import parse_amount
+    from scoring.services.disputes import resolve
 
-    fen = parse_amount(amount)
+    chosen = period_arg(period) if period else None
     with store() as target:
         d = resolve(
             target,
+            caller=caller(user),
             dispute_id=dispute_id,
             accept=True,
             reason=reason,
-            actor=actor(user),
-            amount_fen=fen,
-            period=period,
+            amount=amount,
+            period=chosen,
         )
     out.print(f"申诉 #{dispute_id}: {d['status']}")
 
@@ -671,10 +687,10 @@ def dispute_reject_command(
     user: Annotated[str | None, typer.Option(help="经办人 / who resolves")] = None,
 ) -> None:
     """驳回申诉 / reject a dispute with a reason."""
-    from scoring.disputes import resolve
+    from scoring.services.disputes import resolve
 
     with store() as target:
-        d = resolve(target, dispute_id=dispute_id, accept=False, reason=reason, actor=actor(user))
+        d = resolve(target, caller=caller(user), dispute_id=dispute_id, accept=False, reason=reason)
     out.print(f"申诉 #{dispute_id}: {d['status']}")
 
 
@@ -689,10 +705,9 @@ def demo_command(
 ) -> None:
     """演示 / generate a sample network and month, import, compute, close, export, summarise."""
     from scoring.demo import best_and_worst_teams, grade_counts, run_demo
-    from scoring.periods import parse_period
 
-    parse_period(period)
-    run = run_demo(out_dir, period=period, seed=seed, zone=get_settings().zone, actor=actor())
+    chosen = period_arg(period)
+    run = run_demo(out_dir, period=chosen, seed=seed, runtime=runtime(), caller=caller())
     rows = sum(f.accepted for f in run.report.files)
     out.print(f"[bold]演示 / demo {period}[/] (seed {seed})")
     out.print(
@@ -730,11 +745,18 @@ def serve_command(
     scheduler: Annotated[
         bool, typer.Option(help="同时运行定时任务 / also run the scheduled jobs")
     ] = True,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="工作进程数 / worker processes")] = 1,
 ) -> None:
     """网页与接口 / the web API, the pages and the scheduler."""
     from scoring.api import serve
 
-    serve(host, port, get_settings(), store_url=db_url(state.db), scheduler=scheduler)
+    serve(
+        host,
+        port,
+        store_url=db_url(state.db),
+        scheduler=scheduler,
+        workers=workers,
+    )
 
 
 def main() -> None:

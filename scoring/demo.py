@@ -10,18 +10,22 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from payroll_export import ExportedFiles, export_period
+from payroll_export import ExportedFiles
 from scoring.demo_data import DEMO, generate, write_files
-from scoring.importer import ImportReport, import_paths
-from scoring.periods import Context, close
+from scoring.importer import ImportReport
+from scoring.period import Period
 from scoring.result import Result
+from scoring.services.access import Caller
+from scoring.services.exports import export
+from scoring.services.imports import import_files
+from scoring.services.periods import close
+from scoring.services.runtime import Runtime
 from scoring.store import open_store
 
-DEFAULT_PERIOD = "2025-10"  # includes National Day and a make-up working Saturday
+DEFAULT_PERIOD = Period(2025, 10)  # includes National Day and a make-up working Saturday
 
 
 @dataclass
@@ -36,7 +40,12 @@ class DemoRun:
 
 
 def run_demo(
-    folder: Path, *, period: str = DEFAULT_PERIOD, seed: int = 7, zone: ZoneInfo, actor: str
+    folder: Path,
+    *,
+    period: Period = DEFAULT_PERIOD,
+    seed: int = 7,
+    runtime: Runtime,
+    caller: Caller,
 ) -> DemoRun:
     """Run the demo into ``folder`` (its previous demo store and files are replaced)."""
     seconds: dict[str, float] = {}
@@ -48,22 +57,34 @@ def run_demo(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
-    tables = generate(period, scale=DEMO, seed=seed)
+    tables = generate(period.name, scale=DEMO, seed=seed)
     inputs = write_files(tables, folder / "input")
     seconds["generate"] = time.perf_counter() - started
 
     with open_store(f"sqlite:///{db_path}") as store:
         t = time.perf_counter()
-        report = import_paths(
-            store, [folder / "input"], actor=actor, zone=zone, rejects_dir=folder / "rejected"
+        report = import_files(
+            store,
+            caller=caller,
+            paths=[folder / "input"],
+            runtime=runtime,
+            rejects_dir=folder / "rejected",
         )
         seconds["import"] = time.perf_counter() - t
         t = time.perf_counter()
-        result = close(Context.load(store, zone=zone), period, actor=actor)
+        result = close(store, caller=caller, period=period, runtime=runtime)
         seconds["compute and close"] = time.perf_counter() - t
-    t = time.perf_counter()
-    files = export_period(result, folder / "export")
-    seconds["export"] = time.perf_counter() - t
+        t = time.perf_counter()
+        files = export(
+            store,
+            caller=caller,
+            period=period,
+            out_dir=folder / "export",
+            headings="en",
+            runtime=runtime,
+            fresh=False,
+        )
+        seconds["export"] = time.perf_counter() - t
     return DemoRun(folder, db_path, inputs, report, result, files, seconds)
 
 

@@ -1,17 +1,21 @@
-"""Scheduled jobs: a nightly draft of the current period and an hourly look for overdue disputes.
+"""Scheduled jobs: the nightly draft of the current period, the drafts made stale by changes
+from other processes, and an hourly look for overdue disputes.
 
-Each job is a plain function taking a :class:`~scoring.store.Store` (tests call them directly);
-:func:`build_scheduler` registers them on an APScheduler ``BackgroundScheduler`` that the web
-application starts and stops in its lifespan (``create_app(..., scheduler=True)``, which
-``scoring serve`` uses).
+Each job is a plain function taking a :class:`~scoring.store.Store` (tests call them directly)
+and acting through the services as :meth:`Caller.system`. :func:`build_scheduler` registers
+them on an APScheduler ``BackgroundScheduler`` that the web application starts and stops in its
+lifespan (``create_app(..., scheduler=True)``, which ``scoring serve`` uses).
 
-- ``nightly_compute`` (every day at 02:30 local time): computes a draft of the current month
-  through :func:`scoring.periods.compute`, so that the compute is recorded in the audit log, and
-  logs the totals. A closed current month is skipped.
-- ``overdue_disputes`` (every hour): logs a warning for each open dispute past its answer
-  deadline (:func:`scoring.disputes.overdue`).
+Several processes may run a scheduler on one store (``scoring serve --workers N``, or several
+servers on one PostgreSQL): each run of a job at a time slot (the nightly draft of one day,
+the dispute check of one hour) is claimed in the store first (``job_runs``), so exactly one
+process runs it; draft refreshes share a lease (see scoring/services/drafts.py).
 
-One process should run the scheduler: with several web workers, each would run the jobs.
+- ``nightly_compute`` (02:30 local): the drafts of the open periods are brought up to date,
+  the current month's included, and its totals logged. A closed current month is skipped.
+- ``refresh_drafts`` (every 5 minutes): drafts made stale by imports or changes made from the
+  command line or another server are computed again; nothing is done when none is stale.
+- ``overdue_disputes`` (hourly): a warning for each open dispute past its answer deadline.
 """
 
 from __future__ import annotations
@@ -19,86 +23,107 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scoring.disputes import overdue
 from scoring.errors import ScoringError
 from scoring.money import format_fen
-from scoring.periods import ClosedMeanwhile, Context, compute
-from scoring.result import Result
+from scoring.period import Period
+from scoring.services import disputes, drafts
+from scoring.services.access import Caller
+from scoring.services.runtime import Runtime
 from scoring.store import Store
 from scoring.store import periods as store_periods
-from scoring.workdays import WorkCalendar
+from scoring.store.jobs import claim_slot, finish_slot
+from scoring.timefmt import local_time
 
 log = logging.getLogger(__name__)
 
 ACTOR = "scheduler"
 NIGHTLY_JOB_ID = "nightly_compute"
+REFRESH_JOB_ID = "refresh_drafts"
 OVERDUE_JOB_ID = "overdue_disputes"
 NIGHTLY_AT = dt.time(2, 30)
+REFRESH_EVERY = dt.timedelta(minutes=5)
 OVERDUE_EVERY = dt.timedelta(hours=1)
 
 
-def current_period(zone: ZoneInfo, now: dt.datetime | None = None) -> str:
-    """The calendar month of ``now`` (default: now) in ``zone``."""
-    moment = now or dt.datetime.now(tz=zone)
-    return moment.astimezone(zone).strftime("%Y-%m")
+def _claimed(store: Store, job_id: str, slot: str) -> bool:
+    if claim_slot(store, job_id, slot, drafts.holder_name()):
+        return True
+    log.info("%s %s: run by another process", job_id, slot)
+    return False
 
 
 def nightly_compute(
     store: Store,
     *,
-    zone: ZoneInfo,
-    calendar: WorkCalendar | None = None,
-    period: str | None = None,
-    actor: str = ACTOR,
-) -> Result | None:
-    """Compute a draft of ``period`` (default: the current month), recorded in the audit log;
-    ``None`` when that period is closed. User errors (a missing plan…) are raised."""
-    target = period or current_period(zone)
-    with store.begin() as conn:
-        row = store_periods.get_period(conn, target)
-    if row is not None and row.status == "closed":
-        log.info("nightly compute: period %s is closed, nothing to compute", target)
+    runtime: Runtime,
+    period: Period | None = None,
+    now: dt.datetime | None = None,
+) -> drafts.Refreshed | None:
+    """Bring the drafts of the open periods (``period`` or the current month included) up to
+    date; ``None`` when another process claimed tonight's run."""
+    moment = (now or dt.datetime.now(tz=runtime.zone)).astimezone(runtime.zone)
+    slot = moment.date().isoformat()
+    if not _claimed(store, NIGHTLY_JOB_ID, slot):
         return None
-    ctx = Context.load(store, zone=zone, calendar=calendar)
+    target = period or Period.current(runtime.zone, moment)
+    caller = Caller.system(ACTOR)
     try:
-        result, stored = compute(ctx, target, actor=actor)
-    except ClosedMeanwhile:
-        log.info("nightly compute: period %s was closed meanwhile, draft dropped", target)
-        return None
-    statements = result.statements
+        done = drafts.refresh(
+            store,
+            caller=caller,
+            runtime=runtime,
+            periods=drafts.targets(store, runtime, extra=[target]),
+        )
+        _log_totals(store, target)
+        finish_slot(store, NIGHTLY_JOB_ID, slot, "computed: " + ", ".join(done.computed))
+        return done
+    except BaseException as exc:
+        finish_slot(store, NIGHTLY_JOB_ID, slot, f"failed: {exc}")
+        raise
 
-    def total(column: str) -> str:
-        return format_fen(int(statements.get_column(column).sum() or 0))
 
+def _log_totals(store: Store, period: Period) -> None:
+    with store.begin() as conn:
+        draft = store_periods.get_draft(conn, period.name)
+    if draft is None or not draft.totals:
+        return
+    t = draft.totals
     log.info(
-        "nightly compute %s (plan %s): installers %d, bonus %s, deduction %s, allowance %s, "
+        "draft %s (plan %s v%s): installers %d, bonus %s, deduction %s, allowance %s, "
         "adjustments %s, net %s",
-        target,
-        f"{stored.plan_id} v{stored.version}" if stored else "?",
-        statements.height,
-        total("bonus_fen"),
-        total("deduction_fen"),
-        total("grievance_allowance_fen"),
-        format_fen(
-            int(statements.get_column("prior_period_adjustment_fen").sum() or 0)
-            + int(statements.get_column("manual_adjustment_fen").sum() or 0)
-        ),
-        total("net_fen"),
+        period,
+        draft.plan_id,
+        draft.plan_version,
+        t.get("installers", 0),
+        format_fen(t.get("bonus_fen", 0)),
+        format_fen(t.get("deduction_fen", 0)),
+        format_fen(t.get("grievance_allowance_fen", 0)),
+        format_fen(t.get("prior_period_adjustment_fen", 0) + t.get("manual_adjustment_fen", 0)),
+        format_fen(t.get("net_fen", 0)),
     )
-    return result
 
 
-def check_overdue(store: Store, *, zone: ZoneInfo | None = None) -> list[dict[str, Any]]:
-    """Log a warning for each open dispute past its deadline, and return them."""
-    found = overdue(store)
+def refresh_drafts(store: Store, *, runtime: Runtime) -> drafts.Refreshed:
+    """The stale drafts computed again (under the shared lease)."""
+    return drafts.refresh(store, caller=Caller.system(ACTOR), runtime=runtime)
+
+
+def check_overdue(
+    store: Store, *, runtime: Runtime, now: dt.datetime | None = None
+) -> list[dict[str, Any]] | None:
+    """Log a warning for each open dispute past its deadline and return them; ``None`` when
+    another process claimed this hour's check."""
+    moment = (now or dt.datetime.now(tz=runtime.zone)).astimezone(runtime.zone)
+    slot = moment.strftime("%Y-%m-%dT%H")
+    if not _claimed(store, OVERDUE_JOB_ID, slot):
+        return None
+    found = disputes.overdue(store, caller=Caller.system(ACTOR))
     for d in found:
-        deadline = dt.datetime.fromtimestamp(d["respond_by"] / 1_000_000, tz=zone or dt.UTC)
         log.warning(
             "申诉逾期未答复 / dispute #%s overdue: period %s, installer %s, %s %s, "
             "answer was due %s",
@@ -107,46 +132,53 @@ def check_overdue(store: Store, *, zone: ZoneInfo | None = None) -> list[dict[st
             d["installer_id"],
             d["target_kind"],
             d["target_id"],
-            deadline.isoformat(timespec="minutes"),
+            local_time(d["respond_by"], runtime.zone),
         )
     if not found:
         log.info("no overdue disputes")
+    finish_slot(store, OVERDUE_JOB_ID, slot, f"overdue: {len(found)}")
     return found
 
 
-def _run_nightly(store: Store, zone: ZoneInfo, calendar: WorkCalendar | None) -> None:
+def _logged(job: str, func: Any, *args: Any, **kwargs: Any) -> None:
     try:
-        nightly_compute(store, zone=zone, calendar=calendar)
-    except ScoringError as exc:  # a user error: say it plainly, the next night tries again
-        log.error("nightly compute failed: %s", exc)
+        func(*args, **kwargs)
+    except ScoringError as exc:  # a user error: say it plainly, the next run tries again
+        log.error("%s failed: %s", job, exc)
+    except Exception:  # a bug of ours: logged with its traceback, the scheduler goes on
+        log.exception("%s failed", job)
 
 
-def _run_overdue(store: Store, zone: ZoneInfo) -> None:
-    try:
-        check_overdue(store, zone=zone)
-    except ScoringError as exc:
-        log.error("overdue dispute check failed: %s", exc)
-
-
-def build_scheduler(
-    store: Store, *, zone: ZoneInfo, calendar: WorkCalendar | None = None
-) -> BackgroundScheduler:
-    """A scheduler (not started) with both jobs registered."""
+def build_scheduler(store: Store, *, runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler (not started) with the jobs registered."""
+    zone = runtime.zone
     scheduler = BackgroundScheduler(timezone=zone)
     scheduler.add_job(
-        _run_nightly,
+        _logged,
         CronTrigger(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, timezone=zone),
-        args=(store, zone, calendar),
+        args=(NIGHTLY_JOB_ID, nightly_compute, store),
+        kwargs={"runtime": runtime},
         id=NIGHTLY_JOB_ID,
-        name="nightly draft compute of the current period",
+        name="nightly drafts of the open periods",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
     )
     scheduler.add_job(
-        _run_overdue,
+        _logged,
+        IntervalTrigger(seconds=int(REFRESH_EVERY.total_seconds()), timezone=zone),
+        args=(REFRESH_JOB_ID, refresh_drafts, store),
+        kwargs={"runtime": runtime},
+        id=REFRESH_JOB_ID,
+        name="drafts made stale by other processes",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        _logged,
         IntervalTrigger(seconds=int(OVERDUE_EVERY.total_seconds()), timezone=zone),
-        args=(store, zone),
+        args=(OVERDUE_JOB_ID, check_overdue, store),
+        kwargs={"runtime": runtime},
         id=OVERDUE_JOB_ID,
         name="hourly check of overdue disputes",
         coalesce=True,

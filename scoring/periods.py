@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,9 +33,11 @@ from scoring.result import LINES_SCHEMA, Result, as_schema
 from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.store import Store
+from scoring.store import adjustments as store_adjustments
 from scoring.store import periods as store_periods
+from scoring.store import plans as store_plans
 from scoring.store.db import take_lock_sa
-from scoring.store.periods import StoredPlan
+from scoring.store.plans import StoredPlan
 from scoring.store.records import load_all
 from scoring.workdays import WorkCalendar
 
@@ -107,10 +109,10 @@ def _version_of(plan: Plan, raw: bytes) -> StoredPlan:
 def _store_plan(
     conn: Connection, plan: Plan, raw: bytes, *, actor: str, activate: bool
 ) -> StoredPlan:
-    store_periods.store_plan(conn, _version_of(plan, raw), actor=actor)  # takes the period lock
+    store_plans.store_plan(conn, _version_of(plan, raw), actor=actor)  # takes the period lock
     if activate:
-        store_periods.activate_plan(conn, plan_id=plan.id, version=str(plan.version), actor=actor)
-    return store_periods.get_plan(conn, plan.id, str(plan.version))
+        store_plans.activate_plan(conn, plan_id=plan.id, version=str(plan.version), actor=actor)
+    return store_plans.get_plan(conn, plan.id, str(plan.version))
 
 
 def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> StoredPlan:
@@ -118,10 +120,10 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
     ever activated (stored and activated on first use when ``persist``, else only read)."""
     day = first_day(period)
     with store.begin() as conn:
-        found = store_periods.plan_in_force(conn, day)
-        if found is None and any(p.activated_at for p in store_periods.list_plans(conn)):
+        found = store_plans.plan_in_force(conn, day)
+        if found is None and any(p.activated_at for p in store_plans.list_plans(conn)):
             # An activation may have committed between the two reads: look once more.
-            found = store_periods.plan_in_force(conn, day)
+            found = store_plans.plan_in_force(conn, day)
             if found is None:
                 raise PlanError(
                     f"期间 {period} 开始时没有生效的方案 / no activated plan is in force on "
@@ -142,7 +144,7 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
     with store.begin() as conn:
         take_lock_sa(conn, "period")
         # Two first computations at once: the one that waited finds the other's plan.
-        found = store_periods.plan_in_force(conn, day)
+        found = store_plans.plan_in_force(conn, day)
         if found is not None:
             return found
         return _store_plan(conn, plan, raw, actor=actor, activate=True)
@@ -218,7 +220,7 @@ def _raw_lines(
 def _stored_plan_of(ctx: Context, row: store_periods.PeriodRow) -> Plan:
     assert row.plan_id is not None and row.plan_version is not None
     with ctx.store.begin() as conn:
-        return plan_from_stored(store_periods.get_plan(conn, row.plan_id, row.plan_version))
+        return plan_from_stored(store_plans.get_plan(conn, row.plan_id, row.plan_version))
 
 
 def _frozen_carry(ctx: Context, period: str) -> pl.DataFrame | None:
@@ -289,11 +291,6 @@ def reconcile(ctx: Context, period: str) -> Reconciliation:
     carried = carry if carry_from == before else _frozen_carry(ctx, before)
     adjustments = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=LINES_SCHEMA)
     return Reconciliation(adjustments, carried, recomputed)
-
-
-def correction_lines(ctx: Context, period: str) -> pl.DataFrame:
-    """Adjustment lines that ``period`` pays for closed periods whose next open period it is."""
-    return reconcile(ctx, period).adjustments
 
 
 def _difference(period: str, corrected: str, now: pl.DataFrame, paid: pl.DataFrame) -> pl.DataFrame:
@@ -369,14 +366,20 @@ def compute(
         stored = plan_for(ctx.store, period, actor=actor, persist=record or persist_plan)
         plan = plan_from_stored(stored)
     with ctx.store.begin() as conn:
-        manual = store_periods.manual_lines(conn, period)
+        manual = store_adjustments.manual_lines(conn, period)
     reconciled = reconcile(ctx, period)
     prior = pl.concat([reconciled.adjustments, manual], how="vertical")
     result = ctx.run(period, plan, prior=prior, carried_in=reconciled.carried_in)
-    result.draft = True
-    result.about["status"] = "DRAFT"
-    result.about["data_batch"] = ctx.data_batch
-    result.about["carried_in"] = carry_key(reconciled.carried_in)
+    result = replace(
+        result,
+        draft=True,
+        about={
+            **result.about,
+            "status": "DRAFT",
+            "data_batch": ctx.data_batch,
+            "carried_in": carry_key(reconciled.carried_in),
+        },
+    )
     # A close may have frozen the period while this draft was computed: then the draft is
     # void (what is paid is the frozen result). Checked under the period lock when the
     # compute is recorded, so that a close cannot slip in between.
@@ -396,15 +399,43 @@ def compute(
     return result, stored
 
 
-def close(ctx: Context, period: str, *, actor: str) -> Result:
-    """Compute with the plan in force and freeze the period, atomically and once."""
+class StoreChanged(PeriodError):
+    """Records were imported while a period was computed for its close: its inputs were not
+    read in one state of the store, so the result must not be frozen."""
+
+
+def close(
+    ctx: Context,
+    period: str,
+    *,
+    actor: str,
+    verify: Callable[[Result], None] | None = None,
+) -> Result:
+    """Compute with the plan in force and freeze the period, atomically and once.
+
+    The frozen result must come from one state of the store: the frames were read after
+    ``ctx.data_batch`` was, so if no batch changed a record since, every table was read in
+    that state. Checked under the period lock as the result is written; otherwise
+    :class:`StoreChanged` (load the context again and retry)."""
     if _status(ctx.store, period) == "closed":
         raise PeriodError(store_periods.already_closed(period))
     result, stored = compute(ctx, period, actor=actor, record=False, persist_plan=True)
     assert stored is not None
-    result.draft = False
-    store_periods.save_closed(ctx.store, result, actor=actor, plan=stored)
-    return store_periods.load_closed(ctx.store, period)
+    if verify is not None:
+        verify(result)
+
+    def unchanged(cur: object) -> None:
+        cur.execute(  # type: ignore[attr-defined]
+            "SELECT COALESCE(MAX(batch_id), 0) FROM import_batches WHERE accepted + replaced > 0"
+        )
+        if int(cur.fetchone()[0]) != ctx.data_batch:  # type: ignore[attr-defined]
+            raise StoreChanged(
+                f"关账计算期间有新数据导入,请重试 / records were imported while {period} was "
+                "computed for its close; it was not closed: try again"
+            )
+
+    frozen = store_periods.save_closed(ctx.store, result, actor=actor, plan=stored, check=unchanged)
+    return replace(result, draft=False, about=frozen.about)
 
 
 def result_for_export(ctx: Context, period: str, *, actor: str) -> Result:
@@ -431,7 +462,7 @@ def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Compa
     current = result_for_export(ctx, period, actor=actor)
     draft_plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
     with ctx.store.begin() as conn:
-        manual = store_periods.manual_lines(conn, period)
+        manual = store_adjustments.manual_lines(conn, period)
     carried_in: pl.DataFrame | None
     if _status(ctx.store, period) == "closed":
         prior = current.lines.filter(pl.col("kind").is_in(["adjustment", "manual"]))

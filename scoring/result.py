@@ -11,8 +11,6 @@ from typing import Any
 
 import polars as pl
 
-from scoring.errors import Problem
-
 LINE_KINDS = ("bonus", "deduction", "cap", "allowance", "adjustment", "manual")
 LINE_SOURCES = ("survey", "revisit", "complaint", "job", "period", "manual")
 
@@ -61,6 +59,9 @@ STATEMENTS_SCHEMA = pl.Schema(
     ]
 )
 
+#: The money columns of a statement, in the payroll sheet's order (fen).
+STATEMENT_MONEY_COLUMNS = tuple(name for name in STATEMENTS_SCHEMA if name.endswith("_fen"))
+
 #: Surveys of the period and whether they count: reason is null when counted, else
 #: ``superseded``, ``outside_window`` or ``job_not_completed``.
 SURVEY_STATUS_SCHEMA = pl.Schema(
@@ -74,17 +75,19 @@ SURVEY_STATUS_SCHEMA = pl.Schema(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
-    """A computed period: the lines, the statements built from them, the team ranking."""
+    """A computed period: the lines, the statements built from them, the team ranking.
+
+    Frozen: a result may be shared between threads and requests; a changed copy is made with
+    ``dataclasses.replace``."""
 
     period: str
     lines: pl.DataFrame
     statements: pl.DataFrame
     ranking: pl.DataFrame
     surveys: pl.DataFrame
-    about: dict[str, Any] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    about: Mapping[str, Any] = field(default_factory=dict)
     draft: bool = True
 
 

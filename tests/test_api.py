@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from scoring.api import create_app
 from scoring.rules.check import standard_plan_path
 from scoring.settings import Settings
+from scoring.store import open_store
 from tests import inputs
 
 PERIOD = "2025-10"
@@ -25,7 +26,7 @@ HR = {"X-Scoring-User": "hr-li"}
 
 def make_client(url: str, tmp_path: Path, **kwargs: Any) -> TestClient:
     settings = Settings(rejects_dir=tmp_path / "rejected")
-    return TestClient(create_app(settings, store_url=url), **kwargs)
+    return TestClient(create_app(settings, store_url=url, refresh="inline"), **kwargs)
 
 
 @pytest.fixture
@@ -317,6 +318,9 @@ def test_unknown_installer_is_404_and_a_quiet_month_is_zeros(client: TestClient)
     load(client)
     missing = client.get(f"/api/periods/{PERIOD}/statements/NOBODY")
     assert missing.status_code == 404 and "NOBODY" in missing.json()["error"]
+    not_yet = client.get("/api/periods/2025-11/statements/I1")
+    assert not_yet.status_code == 409 and "not been computed" in not_yet.json()["error"]
+    assert client.post("/api/periods/2025-11/compute", headers=HR).status_code == 200
     quiet = client.get("/api/periods/2025-11/statements/I1")
     assert quiet.status_code == 200
     body = quiet.json()
@@ -356,7 +360,8 @@ def test_export_xlsx_and_csv_of_an_open_period_say_draft(client: TestClient) -> 
 
 def test_export_with_unknown_headings_is_400(client: TestClient) -> None:
     response = client.get(f"/api/periods/{PERIOD}/export", params={"headings": "fr"})
-    assert response.status_code == 400 and "en" in response.json()["error"]
+    assert response.status_code == 400
+    assert [p["column"] for p in response.json()["problems"]] == ["query.headings"]
 
 
 def test_simulate_compares_per_installer_and_in_total(client: TestClient) -> None:
@@ -567,7 +572,10 @@ def test_audit_names_who_did_what(client: TestClient) -> None:
     load(client)
     entries = client.get("/api/audit", params={"limit": 5}).json()
     assert entries and len(entries) <= 5
-    assert {e["actor"] for e in entries} == {"hr-li"}
+    # HR's import, and the drafts the service computed after it, under "system".
+    assert {e["actor"] for e in entries} <= {"hr-li", "system"}
+    mine = client.get("/api/audit", params={"actor": "hr-li"}).json()
+    assert mine and {e["action"] for e in mine} == {"import"}
     assert entries[0]["at"].endswith("+08:00")
     assert client.get("/api/audit", params={"limit": 0}).status_code == 400
 
@@ -581,7 +589,7 @@ def test_a_bug_is_500_without_a_traceback(tmp_path: Path, monkeypatch: pytest.Mo
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("scoring.web.routes_plans.store_periods.list_plans", broken)
+    monkeypatch.setattr("scoring.services.plans.store_plans.list_plans", broken)
     url = f"sqlite:///{tmp_path / 'bug.db'}"
     with make_client(url, tmp_path, raise_server_exceptions=False) as client:
         response = client.get("/api/plans")
@@ -621,33 +629,34 @@ def test_openapi_lists_the_operations(client: TestClient) -> None:
 # -- drafts kept for reading ----------------------------------------------------------------
 
 
-def test_reads_of_an_open_period_reuse_its_draft_until_the_store_changes(
+def test_reads_of_an_open_period_never_compute_and_changes_make_a_new_draft(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scoring.web import results
+    from scoring.services import drafts
 
     load(client)
     loads: list[str] = []
-    real = results.context
+    real = drafts.Context.load
 
-    def counted(services: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         loads.append("load")
-        return real(services)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(results, "context", counted)
+    monkeypatch.setattr(drafts.Context, "load", counted)
     first = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert first["status"] == "DRAFT" and first["stale"] is False
     assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == first
     assert client.get(f"/api/periods/{PERIOD}/ranking").status_code == 200
-    assert len(loads) == 1  # one computation for the three reads
+    assert loads == []  # reads never compute
 
-    # A manual adjustment: a new draft.
+    # A manual adjustment: a new draft, computed once after the change.
     client.post(
         f"/api/periods/{PERIOD}/adjustments",
         json={"installer_id": "I1", "amount": "12.50", "reason": "补发路费"},
         headers=HR,
     )
     adjusted = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
-    assert len(loads) == 2 and adjusted["manual_adjustment"] == "12.50"
+    assert len(loads) == 1 and adjusted["manual_adjustment"] == "12.50"
 
     # An import that changes a record: a new draft (S2 no longer a low score).
     surveys = inputs.SURVEYS.replace(
@@ -655,21 +664,42 @@ def test_reads_of_an_open_period_reuse_its_draft_until_the_store_changes(
     )
     load(client, {"surveys": surveys})
     changed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
-    assert len(loads) == 3 and changed != adjusted
+    assert len(loads) == 2 and changed != adjusted
 
     # A plan activated for the period: a new draft.
     client.post("/api/plans/activate", files=plan_upload(plan_text("20.00")), headers=HR)
     replanned = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
-    assert len(loads) == 4 and replanned["bonus"] != changed["bonus"]
+    assert len(loads) == 3 and replanned["bonus"] != changed["bonus"]
     assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned
-    assert len(loads) == 4
 
-    # An earlier period closed (its corrections and carried deductions feed this one).
+    # An earlier period closed (its corrections and carried deductions feed this one):
+    # the close computes September, then the draft of October is computed again.
     assert client.post("/api/periods/2025-09/close", headers=HR).status_code == 200
-    assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned
     assert len(loads) == 5
+    again = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert {k: v for k, v in again.items() if k != "stale"} == {
+        k: v for k, v in replanned.items() if k != "stale"
+    }
 
-    # Closed: the frozen result, no computation.
+    # Closed: the frozen result; reading it computes nothing.
     assert client.post(f"/api/periods/{PERIOD}/close", headers=HR).status_code == 200
+    before_reads = len(loads)
     closed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
-    assert closed["net"] == replanned["net"] and len(loads) == 5
+    assert closed["net"] == replanned["net"] and closed["status"] == "CLOSED"
+    assert len(loads) == before_reads
+
+
+def test_a_stale_draft_is_served_and_said_to_be_stale(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stale.db'}"
+    settings = Settings(rejects_dir=tmp_path / "rejected")
+    with TestClient(create_app(settings, store_url=url, refresh="inline")) as client:
+        load(client)
+        before = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    # A change made where no refresher runs (the command line, another server).
+    with open_store(url) as store, store.begin() as conn:
+        from scoring.store.adjustments import add_manual
+
+        add_manual(conn, period=PERIOD, installer_id="I1", amount_fen=500, reason="x", author="hr")
+    with TestClient(create_app(settings, store_url=url, refresh="off")) as client:
+        after = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
+    assert after["stale"] is True and after["net"] == before["net"]

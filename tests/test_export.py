@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -664,11 +665,14 @@ def test_characters_xml_forbids_are_written_the_ooxml_way(tmp_path: Path) -> Non
 
 def test_inconsistent_result_is_refused_and_nothing_written(tmp_path: Path) -> None:
     result = basic()
-    result.statements = result.statements.with_columns(
-        pl.when(pl.col("installer_id") == "I002")
-        .then(pl.col("net_fen") + 1)
-        .otherwise(pl.col("net_fen"))
-        .alias("net_fen")
+    result = replace(
+        result,
+        statements=result.statements.with_columns(
+            pl.when(pl.col("installer_id") == "I002")
+            .then(pl.col("net_fen") + 1)
+            .otherwise(pl.col("net_fen"))
+            .alias("net_fen")
+        ),
     )
     with pytest.raises(ExportError) as caught:
         export_period(result, tmp_path / "out")
@@ -678,7 +682,7 @@ def test_inconsistent_result_is_refused_and_nothing_written(tmp_path: Path) -> N
 
 def test_lines_that_do_not_add_up_are_refused(tmp_path: Path) -> None:
     result = basic()
-    result.lines = result.lines.with_columns(pl.col("amount_fen") + 1)
+    result = replace(result, lines=result.lines.with_columns(pl.col("amount_fen") + 1))
     with pytest.raises(ExportError) as caught:
         export_period(result, tmp_path)
     columns = {p.column for p in caught.value.problems}
@@ -703,8 +707,10 @@ def test_lines_of_an_installer_without_a_statement_are_refused(tmp_path: Path) -
 
 def test_malformed_frames_are_refused_with_every_problem(tmp_path: Path) -> None:
     result = basic()
-    result.lines = result.lines.drop("explanation_en")
-    result.statements = result.statements.with_columns(pl.col("surveys").cast(pl.String))
+    result = replace(result, lines=result.lines.drop("explanation_en"))
+    result = replace(
+        result, statements=result.statements.with_columns(pl.col("surveys").cast(pl.String))
+    )
     with pytest.raises(ExportError) as caught:
         export_period(result, tmp_path)
     found = {(p.source, p.column) for p in caught.value.problems}
@@ -723,11 +729,14 @@ def test_malformed_frames_are_refused_with_every_problem(tmp_path: Path) -> None
 )
 def test_bad_statement_values_are_refused(tmp_path: Path, column: str, value: str) -> None:
     result = basic()
-    result.statements = result.statements.with_columns(
-        pl.when(pl.col("installer_id") == "I002")
-        .then(pl.lit(value))
-        .otherwise(pl.col(column))
-        .alias(column)
+    result = replace(
+        result,
+        statements=result.statements.with_columns(
+            pl.when(pl.col("installer_id") == "I002")
+            .then(pl.lit(value))
+            .otherwise(pl.col(column))
+            .alias(column)
+        ),
     )
     with pytest.raises(ExportError) as caught:
         export_period(result, tmp_path)
@@ -737,7 +746,7 @@ def test_bad_statement_values_are_refused(tmp_path: Path, column: str, value: st
 @pytest.mark.parametrize("period", ["../2025-06", "2025-13", "202506"])
 def test_a_period_that_is_not_a_month_is_refused(tmp_path: Path, period: str) -> None:
     result = basic()
-    result.period = period
+    result = replace(result, period=period)
     with pytest.raises(ExportError, match="YYYY-MM"):
         export_period(result, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -745,9 +754,12 @@ def test_a_period_that_is_not_a_month_is_refused(tmp_path: Path, period: str) ->
 
 def test_compatible_dtypes_are_accepted(tmp_path: Path) -> None:
     result = basic()
-    result.lines = result.lines.with_columns(pl.col("amount_fen").cast(pl.Int32))
-    result.statements = result.statements.with_columns(
-        pl.col("surveys").cast(pl.UInt16), pl.col("grade").cast(pl.Categorical)
+    result = replace(result, lines=result.lines.with_columns(pl.col("amount_fen").cast(pl.Int32)))
+    result = replace(
+        result,
+        statements=result.statements.with_columns(
+            pl.col("surveys").cast(pl.UInt16), pl.col("grade").cast(pl.Categorical)
+        ),
     )
     files = export_period(result, tmp_path)
     assert read_csv(files.csv)[1][9] == "A"

@@ -16,6 +16,7 @@ from scoring.periods import Context, close, compute, result_for_export, simulate
 from scoring.result import Result
 from scoring.rules.check import standard_plan_path
 from scoring.store import Store
+from scoring.store import adjustments as store_adjustments
 from scoring.store import periods as store_periods
 from tests import inputs
 
@@ -161,7 +162,7 @@ def test_paid_corrections_are_not_paid_twice(store: Store, tmp_path: Path) -> No
 def test_manual_adjustments_go_into_open_periods_only(store: Store, tmp_path: Path) -> None:
     load(store, tmp_path / "in")
     with store.begin() as conn:
-        store_periods.add_manual(
+        store_adjustments.add_manual(
             conn,
             period="2025-10",
             installer_id="I2",
@@ -176,7 +177,7 @@ def test_manual_adjustments_go_into_open_periods_only(store: Store, tmp_path: Pa
     assert statement["manual_adjustment_fen"] == -1234
     close(ctx(store), "2025-10", actor="hr")
     with pytest.raises(PeriodError, match="closed"), store.begin() as conn:
-        store_periods.add_manual(
+        store_adjustments.add_manual(
             conn, period="2025-10", installer_id="I2", amount_fen=100, reason="x", author="hr"
         )
 
@@ -264,7 +265,7 @@ KILL_MIDWAY = """
 import os, signal, sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
-import scoring.store.periods as sp
+import scoring.store.results as sp
 from scoring.periods import Context, close
 from scoring.store import open_store
 
@@ -335,7 +336,7 @@ def test_a_manual_adjustment_names_a_known_installer(store: Store, tmp_path: Pat
 
     load(store, tmp_path / "in")
     with pytest.raises(NotFoundError, match="I404"), store.begin() as conn:
-        store_periods.add_manual(
+        store_adjustments.add_manual(
             conn, period="2025-10", installer_id="I404", amount_fen=100, reason="x", author="hr"
         )
 
@@ -349,7 +350,7 @@ def test_a_period_has_one_spelling(store: Store, tmp_path: Path, spelling: str) 
         parse_period(spelling)
     load(store, tmp_path / "in")
     with pytest.raises(InputError, match="YYYY-MM|2000-2099"), store.begin() as conn:
-        store_periods.add_manual(
+        store_adjustments.add_manual(
             conn, period=spelling, installer_id="I1", amount_fen=100, reason="x", author="hr"
         )
 
@@ -383,7 +384,7 @@ def test_a_manual_adjustment_added_during_a_close_is_not_lost(store: Store, tmp_
     # The close computed its result before HR added an adjustment in another process…
     result, _ = compute(ctx(store), "2025-10", actor="hr", record=False, persist_plan=True)
     with store.begin() as conn:
-        store_periods.add_manual(
+        store_adjustments.add_manual(
             conn, period="2025-10", installer_id="I2", amount_fen=50000, reason="补发", author="hr"
         )
     # …so freezing that result is refused, and a new close pays the adjustment.

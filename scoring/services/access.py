@@ -36,7 +36,8 @@ class Right(enum.StrEnum):
     """What a service function needs the caller to be allowed."""
 
     IMPORT = "import"  # import files, read import reports and rejects
-    COMPUTE = "compute"  # compute drafts, close, manual adjustments
+    COMPUTE = "compute"  # compute drafts, close
+    ADJUST = "adjust"  # manual adjustments
     EXPORT = "export"  # payroll files
     READ_PERIODS = "read_periods"  # every statement of a period, totals, ranking
     READ_STATEMENTS = "read_statements"  # statements within the caller's scope
@@ -114,6 +115,11 @@ class Caller:
         if self.role is Role.DEALER:
             return dealer_id is not None and dealer_id in self.dealer_ids
         return True
+
+    def excludes_installer(self, installer_id: str) -> bool:
+        """True when the installer is outside the scope whatever its dealer (an installer
+        user asking for someone else): decided before anything is read."""
+        return self.role is Role.INSTALLER and installer_id != self.installer_id
 
     def sees_dealer(self, dealer_id: str | None) -> bool:
         if self.role is Role.DEALER:

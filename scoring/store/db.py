@@ -117,6 +117,28 @@ class Store:
             yield conn
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction in which every query sees one state of the store.
+
+        Python's sqlite3 begins a transaction only before a write, so two SELECTs of a plain
+        ``begin()`` may see two states (a draft replaced in between): here the transaction is
+        begun explicitly. PostgreSQL reads at REPEATABLE READ for the same reason.
+        """
+        with self._gate("sqlalchemy"), self.engine.connect() as conn:
+            if self.is_sqlite:
+                auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+                auto.exec_driver_sql("BEGIN")
+                try:
+                    yield auto
+                finally:
+                    auto.exec_driver_sql("ROLLBACK")
+            else:
+                read = conn.execution_options(isolation_level="REPEATABLE READ")
+                with read.begin() as tx:
+                    yield read
+                    tx.rollback()
+
+    @contextlib.contextmanager
     def adbc(self, *, cache_kib: int = WRITE_CACHE_KIB) -> Iterator[Any]:
         """An ADBC DB-API connection in a transaction; the caller commits. ``cache_kib``:
         SQLite's page cache of the connection."""

@@ -209,53 +209,123 @@ periods = Table(
     Column("closed_by", Text, nullable=True),
     Column("about", Text, nullable=True),
     Column("ranking", Text, nullable=True),
+    Column("totals", Text, nullable=True),
 )
 
-#: The lines a closed period paid, frozen at close (same columns as result.LINES_SCHEMA).
-period_lines = Table(
-    "period_lines",
+
+def _lines_table(name: str) -> Table:
+    """Lines of a result (same columns as result.LINES_SCHEMA), read per installer."""
+    return Table(
+        name,
+        metadata,
+        Column("period", String(7), nullable=False),
+        Column("line_no", BigInteger, nullable=False),
+        Column("installer_id", String(200), nullable=False),
+        Column("rule_id", String(100), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("amount_fen", BigInteger, nullable=False),
+        Column("source", String(20), nullable=False),
+        Column("source_id", Text, nullable=True),
+        Column("job_id", Text, nullable=True),
+        Column("corrects_period", String(7), nullable=True),
+        Column("explanation_zh", Text, nullable=True),
+        Column("explanation_en", Text, nullable=True),
+        PrimaryKeyConstraint("period", "line_no"),
+        Index(f"ix_{name}_period_installer_id", "period", "installer_id"),
+    )
+
+
+def _statements_table(name: str) -> Table:
+    """Statements of a result (result.STATEMENTS_SCHEMA), read per installer or dealer."""
+    return Table(
+        name,
+        metadata,
+        Column("period", String(7), nullable=False),
+        Column("installer_id", String(200), nullable=False),
+        Column("name", Text, nullable=True),
+        Column("team_id", Text, nullable=True),
+        Column("team_name", Text, nullable=True),
+        Column("dealer_id", Text, nullable=True),
+        Column("employment", String(20), nullable=True),
+        Column("surveys", BigInteger, nullable=False),
+        Column("rating_num", BigInteger, nullable=True),
+        Column("rating_den", BigInteger, nullable=True),
+        Column("rating", String(20), nullable=True),
+        Column("grade", String(20), nullable=False),
+        Column("bonus_fen", BigInteger, nullable=False),
+        Column("deduction_before_cap_fen", BigInteger, nullable=False),
+        Column("deduction_waived_by_cap_fen", BigInteger, nullable=False),
+        Column("deduction_fen", BigInteger, nullable=False),
+        Column("grievance_allowance_fen", BigInteger, nullable=False),
+        Column("prior_period_adjustment_fen", BigInteger, nullable=False),
+        Column("manual_adjustment_fen", BigInteger, nullable=False),
+        Column("net_fen", BigInteger, nullable=False),
+        PrimaryKeyConstraint("period", "installer_id"),
+        Index(f"ix_{name}_period_dealer_id", "period", "dealer_id"),
+    )
+
+
+#: The lines and statements a closed period paid, frozen at close.
+period_lines = _lines_table("period_lines")
+period_statements = _statements_table("period_statements")
+
+#: The draft of an open period, materialised in the store so that reads never compute: the
+#: newest draft of each open period replaces the one before, in one transaction. ``state`` is
+#: the fingerprint of what it was computed from (services.drafts.draft_state); a read whose
+#: store has moved on since says the draft is stale while a new one is computed.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("state", String(64), nullable=False),
+    Column("plan_id", String(100), nullable=True),
+    Column("plan_version", String(40), nullable=True),
+    Column("plan_checksum", String(64), nullable=True),
+    Column("computed_at", BigInteger, nullable=False),
+    Column("computed_by", Text, nullable=False),
+    Column("about", Text, nullable=True),
+    Column("totals", Text, nullable=True),
+)
+draft_lines = _lines_table("draft_lines")
+draft_statements = _statements_table("draft_statements")
+
+#: The team ranking of a result, one row per team: ``status`` closed (frozen) or draft;
+#: ``data`` the whole row as JSON (its figures vary with the plan), found by dealer.
+ranking_rows = Table(
+    "ranking_rows",
     metadata,
     Column("period", String(7), nullable=False),
-    Column("line_no", BigInteger, nullable=False),
-    Column("installer_id", String(200), nullable=False),
-    Column("rule_id", String(100), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
-    Column("source", String(20), nullable=False),
-    Column("source_id", Text, nullable=True),
-    Column("job_id", Text, nullable=True),
-    Column("corrects_period", String(7), nullable=True),
-    Column("explanation_zh", Text, nullable=True),
-    Column("explanation_en", Text, nullable=True),
-    PrimaryKeyConstraint("period", "line_no"),
-    Index("ix_period_lines_period_installer_id", "period", "installer_id"),
+    Column("status", String(10), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("dealer_id", String(200), nullable=True),
+    Column("team_id", String(200), nullable=True),
+    Column("data", Text, nullable=False),
+    PrimaryKeyConstraint("period", "status", "position"),
+    Index("ix_ranking_rows_period_status_dealer_id", "period", "status", "dealer_id"),
 )
 
-#: The statements of a closed period, frozen at close (result.STATEMENTS_SCHEMA).
-period_statements = Table(
-    "period_statements",
+#: Scheduled runs claimed by a process: one row per job and slot (e.g. the nightly draft of
+#: one day), so that of several servers on one store exactly one runs each slot.
+job_runs = Table(
+    "job_runs",
     metadata,
-    Column("period", String(7), nullable=False),
-    Column("installer_id", String(200), nullable=False),
-    Column("name", Text, nullable=True),
-    Column("team_id", Text, nullable=True),
-    Column("team_name", Text, nullable=True),
-    Column("dealer_id", Text, nullable=True),
-    Column("employment", String(20), nullable=True),
-    Column("surveys", BigInteger, nullable=False),
-    Column("rating_num", BigInteger, nullable=True),
-    Column("rating_den", BigInteger, nullable=True),
-    Column("rating", String(20), nullable=True),
-    Column("grade", String(20), nullable=False),
-    Column("bonus_fen", BigInteger, nullable=False),
-    Column("deduction_before_cap_fen", BigInteger, nullable=False),
-    Column("deduction_waived_by_cap_fen", BigInteger, nullable=False),
-    Column("deduction_fen", BigInteger, nullable=False),
-    Column("grievance_allowance_fen", BigInteger, nullable=False),
-    Column("prior_period_adjustment_fen", BigInteger, nullable=False),
-    Column("manual_adjustment_fen", BigInteger, nullable=False),
-    Column("net_fen", BigInteger, nullable=False),
-    PrimaryKeyConstraint("period", "installer_id"),
+    Column("job_id", String(40), nullable=False),
+    Column("slot", String(40), nullable=False),
+    Column("holder", Text, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger, nullable=True),
+    Column("outcome", Text, nullable=True),
+    PrimaryKeyConstraint("job_id", "slot"),
+)
+
+#: Leases on long work (computing drafts) that must not run twice at once: held until
+#: ``until`` (microseconds) unless renewed; a crashed holder's lease simply runs out.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", Text, nullable=True),
+    Column("until", BigInteger, nullable=False),
 )
 
 #: Manual adjustments HR adds to an open period (signed fen, with author and reason).
@@ -308,6 +378,12 @@ dispute_events = Table(
 
 __all__ = [
     "BOOKKEEPING",
+    "draft_lines",
+    "draft_statements",
+    "drafts",
+    "job_runs",
+    "leases",
+    "ranking_rows",
     "dispute_events",
     "disputes",
     "manual_adjustments",

@@ -1,24 +1,24 @@
 """Typed dependencies: what a handler needs, obtained from the running application.
 
-The store, the settings and the working-day calendar are created once per application in its
-lifespan (:func:`scoring.api.create_app`) and kept in ``app.state.services``; handlers receive
-them through these aliases and never build their own.
+The store, the settings and the runtime (zone, calendar) are created once per application in
+its lifespan (:func:`scoring.api.create_app`) and kept in ``app.state.services``; handlers
+receive them through these aliases and never build their own. A period in a path or a query
+is parsed here, once (:class:`scoring.period.Period`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from scoring.errors import InputError, PeriodError
-from scoring.periods import parse_period
+from scoring.period import Period
+from scoring.services.access import Caller
+from scoring.services.runtime import Runtime
 from scoring.settings import Settings
 from scoring.store import Store
-from scoring.web.drafts import DraftCache
-from scoring.workdays import WorkCalendar
+from scoring.web.refresher import Refresher
 
 #: The header naming who acts (for the audit log). Not authentication: see scoring/api.py.
 USER_HEADER = "X-Scoring-User"
@@ -32,9 +32,9 @@ class Services:
 
     store: Store
     settings: Settings
-    calendar: WorkCalendar
-    #: Drafts of open periods already computed for reading (see scoring/web/drafts.py).
-    drafts: DraftCache = field(default_factory=DraftCache)
+    runtime: Runtime
+    #: Computes stale drafts in the background after a change (see web/refresher.py).
+    refresher: Refresher
 
 
 def get_services(request: Request) -> Services:
@@ -50,8 +50,8 @@ def get_app_settings(request: Request) -> Settings:
     return get_services(request).settings
 
 
-def get_calendar(request: Request) -> WorkCalendar:
-    return get_services(request).calendar
+def get_runtime(request: Request) -> Runtime:
+    return get_services(request).runtime
 
 
 def _clean_actor(value: str | None) -> str | None:
@@ -61,38 +61,26 @@ def _clean_actor(value: str | None) -> str | None:
     return cleaned or None
 
 
-def get_actor(
+def get_caller(
     x_scoring_user: Annotated[str | None, Header(alias=USER_HEADER)] = None,
-) -> str:
+) -> Caller:
     """Who acts: the ``X-Scoring-User`` header, else ``web``."""
-    return _clean_actor(x_scoring_user) or DEFAULT_ACTOR
+    return Caller.local(_clean_actor(x_scoring_user) or DEFAULT_ACTOR)
 
 
-def get_named_actor(
-    x_scoring_user: Annotated[str | None, Header(alias=USER_HEADER)] = None,
-) -> str | None:
-    """The ``X-Scoring-User`` header when given (pages fall back to someone more specific)."""
-    return _clean_actor(x_scoring_user)
+def valid_period(period: str) -> Period:
+    """A period in a path or query; a malformed one is an input error (400)."""
+    return Period.parse(period)
 
 
-def valid_period(period: str) -> str:
-    """A ``YYYY-MM`` period; a malformed one is an input error (400), not a period state."""
-    try:
-        parse_period(period)
-    except PeriodError as exc:
-        raise InputError(exc.message) from None
-    return period
-
-
-def current_period(settings: Settings) -> str:
-    """The calendar month of today in the configured zone."""
-    return dt.datetime.now(tz=settings.zone).strftime("%Y-%m")
+def optional_period(period: str | None = None) -> Period | None:
+    return Period.parse(period) if period else None
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
-ActorDep = Annotated[str, Depends(get_actor)]
-NamedActorDep = Annotated[str | None, Depends(get_named_actor)]
-PeriodDep = Annotated[str, Depends(valid_period)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+PeriodDep = Annotated[Period, Depends(valid_period)]
+OptionalPeriodDep = Annotated[Period | None, Depends(optional_period)]
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -5,7 +5,8 @@ small HTML page with the same message. The status says what kind of error it is:
 
 - 400: the input, a plan or the calendar (``InputError``, ``PlanError``, ``CalendarError``,
   and a malformed request);
-- 404: an unknown installer or dispute (:class:`NotFound`);
+- 403: the caller's role or scope does not allow it (:class:`Forbidden`);
+- 404: an unknown installer or dispute, or one outside the caller's scope (:class:`NotFound`);
 - 409: the state of a period or dispute forbids it (``PeriodError``: already closed, resolved);
 - 500: an export refused an inconsistent result (``ExportError``), or a bug of ours;
 - 503: the store cannot be used (``StoreError``).
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payroll_export import ExportError
 from scoring.errors import NotFoundError, PeriodError, Problem, ScoringError, StoreError
+from scoring.services.access import Forbidden
 from scoring.web.models import ErrorOut, ProblemOut
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ NotFound = NotFoundError
 
 
 def status_for(exc: ScoringError) -> int:
+    if isinstance(exc, Forbidden):
+        return 403
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, PeriodError):

@@ -6,7 +6,6 @@ Money is yuan text with two decimals (``"12.50"``, ``"-30.00"``), made from inte
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field
 from scoring.disputes import is_overdue
 from scoring.errors import Problem
 from scoring.money import format_fen
+from scoring.timefmt import iso_local
 
 #: Statement money columns, as the payroll sheet names them (without ``_fen``).
 MONEY_COLUMNS = (
@@ -33,11 +33,8 @@ MONEY_COLUMNS = (
 )
 
 
-def when(us: int | None, zone: ZoneInfo) -> str | None:
-    """Store microseconds as ISO 8601 local time."""
-    if us is None:
-        return None
-    return dt.datetime.fromtimestamp(us / 1_000_000, tz=zone).isoformat(timespec="seconds")
+#: Store microseconds as ISO 8601 local time (None for none).
+when = iso_local
 
 
 # -- errors and problems --------------------------------------------------------------------
@@ -182,6 +179,10 @@ def line_target(row: Mapping[str, Any]) -> str:
 
 class InstallerStatementOut(StatementOut):
     status: str = Field(description="DRAFT for an open period, CLOSED once locked")
+    stale: bool = Field(
+        description="a draft computed from an older state of the store; a newer one is coming"
+    )
+    plan: str | None
     lines: list[LineOut]
     lines_total: str = Field(description="the sum of the lines; always equals net")
 
@@ -203,9 +204,15 @@ class TotalsOut(BaseModel):
     net: str
 
     @classmethod
-    def of(cls, statements: pl.DataFrame) -> TotalsOut:
+    def of_frame(cls, statements: pl.DataFrame) -> TotalsOut:
         money = {name: format_fen(fen) for name, fen in money_totals(statements).items()}
         return cls(installers=statements.height, **money)
+
+    @classmethod
+    def of_totals(cls, totals: Mapping[str, int]) -> TotalsOut:
+        """From stored totals (``installers`` and each ``*_fen``)."""
+        money = {name: format_fen(int(totals.get(f"{name}_fen", 0))) for name in MONEY_COLUMNS}
+        return cls(installers=int(totals.get("installers", 0)), **money)
 
 
 class PeriodOut(BaseModel):
@@ -213,6 +220,7 @@ class PeriodOut(BaseModel):
 
     period: str
     status: str
+    stale: bool = Field(description="a draft from an older state of the store")
     plan: str | None
     totals: TotalsOut
     total_statements: int
@@ -244,6 +252,8 @@ class DealerRankingOut(BaseModel):
 class RankingOut(BaseModel):
     period: str
     status: str
+    total_teams: int = Field(description="teams in all (of the dealers asked for)")
+    offset: int
     dealers: list[DealerRankingOut]
 
 
@@ -258,9 +268,11 @@ def _figure(name: str, value: Any) -> tuple[str, str | int | None]:
     return name, str(value)  # never hand out a float: show its text
 
 
-def ranking_out(period: str, status: str, ranking: pl.DataFrame) -> RankingOut:
+def ranking_out(
+    period: str, status: str, rows: Sequence[Mapping[str, Any]], *, total: int, offset: int
+) -> RankingOut:
     dealers: dict[str, DealerRankingOut] = {}
-    for row in ranking.iter_rows(named=True):
+    for row in rows:
         dealer = dealers.setdefault(
             row["dealer_id"],
             DealerRankingOut(
@@ -279,7 +291,13 @@ def ranking_out(period: str, status: str, ranking: pl.DataFrame) -> RankingOut:
                 figures=figures,
             )
         )
-    return RankingOut(period=period, status=status, dealers=list(dealers.values()))
+    return RankingOut(
+        period=period,
+        status=status,
+        total_teams=total,
+        offset=offset,
+        dealers=list(dealers.values()),
+    )
 
 
 # -- simulation -----------------------------------------------------------------------------
@@ -352,7 +370,6 @@ class AdjustmentIn(BaseModel):
     installer_id: str = Field(min_length=1)
     amount: str = Field(description="signed yuan, at most two decimals, e.g. '-12.50'")
     reason: str
-    author: str | None = Field(default=None, description="default: the X-Scoring-User header")
 
 
 class AdjustmentOut(BaseModel):

@@ -5,23 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from scoring.store import periods as store_periods
-from scoring.web.deps import SettingsDep, StoreDep, current_period
+from scoring.period import Period
+from scoring.services.periods import list_periods
+from scoring.web.deps import CallerDep, SettingsDep, StoreDep
 from scoring.web.html import bi, esc, layout, link, path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+def home(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> HTMLResponse:
     """首页 / home."""
-    period = current_period(settings)
-    with store.begin() as conn:
-        closed = [p.period for p in store_periods.closed_periods(conn)]
+    period = Period.current(settings.zone).name
+    closed = [p.period for p in list_periods(store, caller=caller) if p.status == "closed"]
     closed_items = "".join(
         f"<li>{esc(p)}: {link(path('hr', p), bi('月结', 'HR'))} · "
         f"{link(path('ranking', p), bi('排名', 'ranking'))}</li>"
-        for p in reversed(closed)
+        for p in closed
     )
     body = (
         f"<h1>{bi('售后服务满意度激励', 'satisfaction-linked incentives')}</h1>"

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from scoring.disputes import is_overdue
-from scoring.errors import InputError, PeriodError
-from scoring.periods import close
+from scoring.errors import InputError
+from scoring.period import Period
+from scoring.services import disputes, statements
+from scoring.services import periods as period_services
 from scoring.store import now_us
-from scoring.store import periods as store_periods
-from scoring.web.deps import ActorDep, PeriodDep, ServicesDep, valid_period
-from scoring.web.dispute_actions import accept_dispute, reject_dispute
+from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
 from scoring.web.html import (
     MONEY_LABELS,
     bi,
@@ -32,8 +32,7 @@ from scoring.web.html import (
     status_tag,
     table,
 )
-from scoring.web.models import MONEY_COLUMNS, money_totals, when
-from scoring.web.results import context, is_closed, load_result, plan_label
+from scoring.web.models import MONEY_COLUMNS, when
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -88,60 +87,63 @@ def _dispute_row(
 def overview(
     period: PeriodDep,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     done: str | None = None,
     dispute: int | None = None,
 ) -> HTMLResponse:
     """HR 月结 / HR overview of a period."""
     zone = services.settings.zone
-    result = load_result(services, period, actor=actor)
-    statements = result.statements.sort("installer_id")
-    with services.store.begin() as conn:
-        open_disputes = store_periods.list_disputes(conn, status="open")
+    page = statements.list_statements(
+        services.store, caller=caller, period=period, limit=SHOWN_STATEMENTS
+    )
+    open_disputes = disputes.list_disputes(services.store, caller=caller, status="open")
     now = now_us()
-    about = result.about
+    draft = page.source.status == "draft"
+    label = period.name
 
     notice = ""
     if done in DONE:
         zh, en = DONE[done]
         suffix = f" #{esc(dispute)}" if dispute is not None else ""
         notice = f'<p class="notice">{bi(zh, en)}{suffix}</p>'
-    if result.draft:
+    if draft:
         state = bi("未关账,以下为草稿", "open: a draft")
-        action = esc(path("hr", period, "close"))
+        if page.source.stale:
+            state += " · " + bi("数据有变动,新草稿计算中", "data changed: a new draft is coming")
+        action = esc(path("hr", label, "close"))
         close_html = (
             f'<form class="stack card" method="post" action="{action}">'
             f'<label><input type="checkbox" name="confirm" value="yes" required> '
             f"{bi('确认关账:结果将锁定,不再改变', 'close: the result is locked for good')}"
             f"</label>"
-            f'<button class="danger" type="submit">{bi("关账", "close")} {esc(period)}</button>'
+            f'<button class="danger" type="submit">{bi("关账", "close")} {esc(label)}</button>'
             "</form>"
         )
     else:
-        closed_at = about.get("closed_at")
-        shown_at = when(closed_at, zone) if isinstance(closed_at, int) else closed_at
-        state = bi("已关账", "closed") + f" · {esc(about.get('closed_by'))} · {esc(shown_at)}"
+        shown_at = when(page.source.computed_at, zone)
+        state = bi("已关账", "closed") + f" · {esc(page.source.by)} · {esc(shown_at)}"
         close_html = ""
-    totals = money_totals(statements)
+    totals = page.totals
     totals_table = table(
         [bi("项目", "item"), bi("合计(元)", "total, yuan")],
-        [[bi("师傅人数", "installers"), esc(statements.height)]]
-        + [[bi(*MONEY_LABELS[name]), money(totals[name])] for name in MONEY_COLUMNS],
+        [[bi("师傅人数", "installers"), esc(totals.get("installers", 0))]]
+        + [
+            [bi(*MONEY_LABELS[name]), money(totals.get(f"{name}_fen", 0))] for name in MONEY_COLUMNS
+        ],
         numeric={1},
     )
     exports = " · ".join(
         [
-            link(path("api", "periods", period, "export", headings="zh"), "XLSX 中文表头"),
-            link(path("api", "periods", period, "export", headings="en"), "XLSX English"),
-            link(path("api", "periods", period, "export.csv", headings="zh"), "CSV 中文"),
-            link(path("api", "periods", period, "export.csv", headings="en"), "CSV English"),
-            link(path("ranking", period), bi("团队排名", "ranking")),
+            link(path("api", "periods", label, "export", headings="zh"), "XLSX 中文表头"),
+            link(path("api", "periods", label, "export", headings="en"), "XLSX English"),
+            link(path("api", "periods", label, "export.csv", headings="zh"), "CSV 中文"),
+            link(path("api", "periods", label, "export.csv", headings="en"), "CSV English"),
+            link(path("ranking", label), bi("团队排名", "ranking")),
         ]
     )
-    shown = statements.head(SHOWN_STATEMENTS)
     statement_rows = [
         [
-            link(path("me", r["installer_id"], period=period), esc(r["installer_id"])),
+            link(path("me", r["installer_id"], period=label), esc(r["installer_id"])),
             esc(r["name"]),
             esc(r["team_name"]),
             esc(r["surveys"]),
@@ -153,20 +155,20 @@ def overview(
             money(r["prior_period_adjustment_fen"] + r["manual_adjustment_fen"]),
             money(r["net_fen"]),
         ]
-        for r in shown.iter_rows(named=True)
+        for r in page.statements
     ]
-    more = statements.height - shown.height
+    more = page.total - len(page.statements)
     more_html = (
         f"<p>{bi(f'另有 {more} 位师傅,见导出文件', f'{more} more installers: see the export')}</p>"
         if more > 0
         else ""
     )
-    default_target = "" if not result.draft else period
-    dispute_rows = [_dispute_row(d, period, default_target, now, zone) for d in open_disputes]
+    default_target = "" if not draft else label
+    dispute_rows = [_dispute_row(d, label, default_target, now, zone) for d in open_disputes]
     body = (
-        nav((path("ranking", period), bi("排名", "ranking")))
-        + f"<h1>{bi('月结', 'HR overview')} {esc(period)}</h1>"
-        + f"<p>{state} · {bi('方案', 'plan')} {esc(plan_label(result) or '—')}</p>"
+        nav((path("ranking", label), bi("排名", "ranking")))
+        + f"<h1>{bi('月结', 'HR overview')} {esc(label)}</h1>"
+        + f"<p>{state} · {bi('方案', 'plan')} {esc(page.source.plan or '—')}</p>"
         + notice
         + f"<h2>{bi('合计', 'totals')}</h2>"
         + totals_table
@@ -190,7 +192,7 @@ def overview(
             if dispute_rows
             else f"<p>{bi('没有待处理的申诉', 'none')}</p>"
         )
-        + f"<h2>{bi('结算单', 'statements')} ({statements.height})</h2>"
+        + f"<h2>{bi('结算单', 'statements')} ({page.total})</h2>"
         + table(
             [
                 bi("工号", "id"),
@@ -210,18 +212,18 @@ def overview(
         )
         + more_html
     )
-    return layout(f"{period} 月结 / HR overview", body)
+    return layout(f"{label} 月结 / HR overview", body)
 
 
 def _back(period: str) -> str:
     try:
-        return valid_period(period)
+        return Period.parse(period).name
     except InputError:
         return ""
 
 
 def _redirect(back: str, **query: str | int) -> RedirectResponse:
-    target = path("hr", back, **query) if _back(back) else "/"
+    target = path("hr", _back(back), **query) if _back(back) else "/"
     return RedirectResponse(target, status_code=303)
 
 
@@ -229,35 +231,34 @@ def _redirect(back: str, **query: str | int) -> RedirectResponse:
 def close_form(
     period: PeriodDep,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     confirm: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
     """关账 / close from the page (the checkbox must be ticked)."""
     if confirm != "yes":
         raise InputError("请勾选确认后再关账 / tick the confirmation to close")
-    if is_closed(services.store, period):
-        raise PeriodError(store_periods.already_closed(period))
-    close(context(services), period, actor=actor)
-    return _redirect(period, done="closed")
+    period_services.close(services.store, caller=caller, period=period, runtime=services.runtime)
+    return _redirect(period.name, done="closed")
 
 
 @router.post("/hr/disputes/{dispute_id}/accept")
 def accept_form(
     dispute_id: int,
     services: ServicesDep,
-    actor: ActorDep,
-    amount: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
-    back: Annotated[str, Form()] = "",
-    period: Annotated[str, Form()] = "",
+    caller: CallerDep,
+    amount: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=2000)],
+    back: Annotated[str, Form(max_length=40)] = "",
+    period: Annotated[str, Form(max_length=40)] = "",
 ) -> RedirectResponse:
-    accept_dispute(
+    disputes.resolve(
         services.store,
-        dispute_id,
+        caller=caller,
+        dispute_id=dispute_id,
+        accept=True,
         amount=amount,
         reason=reason,
-        period=period.strip() or None,
-        actor=actor,
+        period=Period.parse(period) if period.strip() else None,
     )
     return _redirect(back, done="accepted", dispute=dispute_id)
 
@@ -266,9 +267,11 @@ def accept_form(
 def reject_form(
     dispute_id: int,
     services: ServicesDep,
-    actor: ActorDep,
-    reason: Annotated[str, Form()],
-    back: Annotated[str, Form()] = "",
+    caller: CallerDep,
+    reason: Annotated[str, Form(max_length=2000)],
+    back: Annotated[str, Form(max_length=40)] = "",
 ) -> RedirectResponse:
-    reject_dispute(services.store, dispute_id, reason=reason, actor=actor)
+    disputes.resolve(
+        services.store, caller=caller, dispute_id=dispute_id, accept=False, reason=reason
+    )
     return _redirect(back, done="rejected", dispute=dispute_id)

@@ -12,18 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from scoring.disputes import is_overdue, open_dispute
+from scoring.disputes import is_overdue
+from scoring.period import Period
+from scoring.services import disputes, statements
 from scoring.store import now_us
-from scoring.store import periods as store_periods
-from scoring.web.deps import (
-    ActorDep,
-    CalendarDep,
-    NamedActorDep,
-    ServicesDep,
-    SettingsDep,
-    current_period,
-    valid_period,
-)
+from scoring.web.deps import CallerDep, ServicesDep, SettingsDep
 from scoring.web.html import (
     MONEY_LABELS,
     bi,
@@ -31,7 +24,6 @@ from scoring.web.html import (
     grade_label,
     kind_label,
     layout,
-    link,
     money,
     nav,
     path,
@@ -39,7 +31,6 @@ from scoring.web.html import (
     table,
 )
 from scoring.web.models import MONEY_COLUMNS, line_target, when
-from scoring.web.results import installer_view, load_result
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -55,8 +46,8 @@ def find_me(
     period: str | None = None,
 ) -> RedirectResponse:
     """The home page's "my statement" form lands here."""
-    chosen = valid_period(period) if period else current_period(settings)
-    return RedirectResponse(path("me", installer_id.strip(), period=chosen), status_code=303)
+    chosen = Period.parse(period) if period else Period.current(settings.zone)
+    return RedirectResponse(path("me", installer_id.strip(), period=chosen.name), status_code=303)
 
 
 def _line_item(
@@ -101,18 +92,21 @@ def _line_item(
 def statement_page(
     installer_id: str,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     period: str | None = None,
     dispute: int | None = None,
 ) -> HTMLResponse:
     """我的结算单 / my statement."""
     settings = services.settings
-    chosen = valid_period(period) if period else current_period(settings)
-    result = load_result(services, chosen, actor=actor)
-    view = installer_view(services, result, installer_id)
+    month = Period.parse(period) if period else Period.current(settings.zone)
+    chosen = month.name
+    view = statements.installer_statement(
+        services.store, caller=caller, period=month, installer_id=installer_id
+    )
     st = view.statement
-    with services.store.begin() as conn:
-        mine = store_periods.list_disputes(conn, installer_id=installer_id)
+    mine = disputes.list_disputes(
+        services.store, caller=caller, installer_id=installer_id, limit=200
+    )
     now = now_us()
     of_period = [d for d in mine if d["period"] == chosen]
     disputed = {d["target_id"]: d for d in of_period if d["target_kind"] == "line"}
@@ -126,12 +120,10 @@ def statement_page(
                 f"{status_tag(opened['status'])} · {bi('答复期限', 'answer by')} "
                 f"{esc(when(opened['respond_by'], settings.zone))}</p>"
             )
-    draft = result.draft
+    draft = view.source.status == "draft"
     state = bi("草稿(未关账)", "draft, period open") if draft else bi("已关账", "closed")
     rating = st["rating"] if st["rating"] is not None else "—"
-    lines = [
-        _line_item(row, installer_id, chosen, disputed) for row in view.lines.iter_rows(named=True)
-    ]
+    lines = [_line_item(row, installer_id, chosen, disputed) for row in view.lines]
     lines_html = (
         '<ul class="plain">' + "".join(lines) + "</ul>"
         if lines
@@ -192,7 +184,6 @@ def statement_page(
             if dispute_rows
             else f"<p>{bi('没有申诉', 'none')}</p>"
         )
-        + f"<p>{link(path('ranking', chosen), bi('团队排名', 'team ranking'))}</p>"
     )
     return layout(f"{st['name'] or installer_id} {chosen} 结算单 / statement", body)
 
@@ -201,26 +192,24 @@ def statement_page(
 def open_dispute_form(
     installer_id: str,
     services: ServicesDep,
-    calendar: CalendarDep,
-    named: NamedActorDep,
+    caller: CallerDep,
     period: Annotated[str, Form()],
     target_kind: Annotated[str, Form()],
     target_id: Annotated[str, Form()],
     comment: Annotated[str, Form(max_length=MAX_COMMENT)],
 ) -> RedirectResponse:
     """Open a dispute from the page, then show the page again with its status."""
-    chosen = valid_period(period)
-    dispute_id = open_dispute(
+    chosen = Period.parse(period)
+    dispute_id = disputes.open_dispute(
         services.store,
+        caller=caller,
         period=chosen,
         installer_id=installer_id,
         target_kind=target_kind,
         target_id=target_id,
         comment=comment,
-        actor=named or installer_id,
-        calendar=calendar,
-        zone=services.settings.zone,
+        runtime=services.runtime,
     )
     return RedirectResponse(
-        path("me", installer_id, period=chosen, dispute=dispute_id), status_code=303
+        path("me", installer_id, period=chosen.name, dispute=dispute_id), status_code=303
     )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from scoring.web.deps import ActorDep, PeriodDep, ServicesDep
-from scoring.web.html import bi, esc, layout, nav, path, table
-from scoring.web.results import load_result
+from scoring.services import statements
+from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
+from scoring.web.html import bi, esc, layout, link, nav, path, table
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -28,6 +28,8 @@ COLUMNS = (
     ("revisit_reach_rate", "回访接通率", "revisit reach"),
     ("decided_by", "同分判定", "tie decided by"),
 )
+#: Teams per page: a national network has thousands; a page stays small.
+PAGE_TEAMS = 100
 KINDS = {"in_house": "自有", "outsourced": "外包"}
 NUMERIC = {"rank", "surveys", "rating", "good_surveys", "wilson_lower", "completed_jobs"}
 
@@ -44,16 +46,25 @@ def _cell(name: str, row: dict[str, Any]) -> str:
 
 
 @router.get("/ranking/{period}", response_class=HTMLResponse)
-def ranking_page(period: PeriodDep, services: ServicesDep, actor: ActorDep) -> HTMLResponse:
-    """团队排名 / team ranking."""
-    result = load_result(services, period, actor=actor)
-    ranking = result.ranking
-    columns = [c for c in COLUMNS if c[0] in ranking.columns]
+def ranking_page(
+    period: PeriodDep,
+    services: ServicesDep,
+    caller: CallerDep,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> HTMLResponse:
+    """团队排名 / team ranking, a page of teams at a time."""
+    page = statements.ranking(
+        services.store, caller=caller, period=period, offset=offset, limit=PAGE_TEAMS
+    )
+    present = set().union(*(row.keys() for row in page.rows)) if page.rows else set()
+    columns = [c for c in COLUMNS if c[0] in present]
     numeric = {i for i, c in enumerate(columns) if c[0] in NUMERIC}
     sections: list[str] = []
-    if ranking.height:
-        for (dealer_id,), teams in ranking.group_by("dealer_id", maintain_order=True):
-            rows = list(teams.iter_rows(named=True))
+    by_dealer: dict[str, list[dict[str, Any]]] = {}
+    for row in page.rows:
+        by_dealer.setdefault(row.get("dealer_id") or "", []).append(row)
+    if by_dealer:
+        for dealer_id, rows in by_dealer.items():
             name = rows[0].get("dealer_name") or ""
             sections.append(
                 f"<h2>{esc(name)} <span class='en'>{esc(dealer_id)}</span></h2>"
@@ -65,9 +76,17 @@ def ranking_page(period: PeriodDep, services: ServicesDep, actor: ActorDep) -> H
             )
     else:
         sections.append(f"<p>{bi('本期没有团队数据', 'no teams this period')}</p>")
-    state = bi("草稿", "draft") if result.draft else bi("已关账", "closed")
+    state = bi("草稿", "draft") if page.source.status == "draft" else bi("已关账", "closed")
+    pager = []
+    if offset > 0:
+        back = path("ranking", period.name, offset=max(0, offset - PAGE_TEAMS))
+        pager.append(link(back, bi("上一页", "previous")))
+    if offset + len(page.rows) < page.total:
+        pager.append(
+            link(path("ranking", period.name, offset=offset + PAGE_TEAMS), bi("下一页", "next"))
+        )
     body = (
-        nav((path("hr", period), bi("月结", "HR")))
+        nav((path("hr", period.name), bi("月结", "HR")))
         + f"<h1>{bi('团队排名', 'team ranking')} {esc(period)}</h1>"
         + f"<p>{state} · "
         + bi(
@@ -76,5 +95,6 @@ def ranking_page(period: PeriodDep, services: ServicesDep, actor: ActorDep) -> H
         )
         + "</p>"
         + "".join(sections)
+        + (f"<p>{' · '.join(pager)}</p>" if pager else "")
     )
     return layout(f"{period} 团队排名 / ranking", body)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from scoring.importer import import_paths
-from scoring.web.deps import ActorDep, SettingsDep, StoreDep
+from scoring.services.imports import import_files as import_service
+from scoring.web.deps import CallerDep, ServicesDep
 from scoring.web.models import ErrorOut, ImportOut, ProblemOut, display_name, file_reports
 from scoring.web.uploads import saved
 
@@ -26,9 +26,8 @@ def import_files(
         list[UploadFile],
         File(description="CSV or XLSX files; the entity comes from each file name"),
     ],
-    store: StoreDep,
-    settings: SettingsDep,
-    actor: ActorDep,
+    services: ServicesDep,
+    caller: CallerDep,
     response: Response,
     entity: Annotated[str | None, Form(description="entity of every file, e.g. surveys")] = None,
     sheet: Annotated[str | None, Form(description="XLSX sheet name")] = None,
@@ -39,12 +38,11 @@ def import_files(
     """导入数据文件 / import data files. 200 when nothing was rejected, 422 when rows were
     (valid rows went in unless ``all_or_nothing``); every problem is listed with its place."""
     with saved(files, default="upload.csv") as uploads:
-        report = import_paths(
-            store,
-            uploads.paths,
-            actor=actor,
-            zone=settings.zone,
-            rejects_dir=settings.rejects_dir,
+        report = import_service(
+            services.store,
+            caller=caller,
+            paths=uploads.paths,
+            runtime=services.runtime,
             entity=entity or None,
             sheet=sheet or None,
             all_or_nothing=all_or_nothing,

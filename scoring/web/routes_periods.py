@@ -1,5 +1,10 @@
 """Periods under /api/periods/{period}: compute, close, export, statements, ranking, simulate,
-manual adjustments — the operations of ``scoring compute|close|export|simulate|adjust``."""
+manual adjustments — the operations of ``scoring compute|close|export|simulate|adjust``.
+
+Reads (statements, ranking, export) serve the frozen result of a closed period or the draft
+of an open one materialised in the store; they never compute. ``stale`` says a draft was
+computed from an older state of the store while a newer one is being computed.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,12 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from payroll_export import export_period
-from scoring.errors import InputError, PeriodError
-from scoring.money import format_fen, parse_amount
-from scoring.periods import close, compute, simulate
+from scoring.money import format_fen
 from scoring.result import Result
-from scoring.store import periods as store_periods
-from scoring.web.deps import ActorDep, PeriodDep, ServicesDep
+from scoring.services import adjustments, exports, statements
+from scoring.services import periods as period_services
+from scoring.services.statements import Source
+from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
 from scoring.web.models import (
     AdjustmentIn,
     AdjustmentOut,
@@ -34,15 +38,6 @@ from scoring.web.models import (
     TotalsOut,
     ranking_out,
 )
-from scoring.web.results import (
-    context,
-    installer_view,
-    is_closed,
-    load_result,
-    plan_label,
-    require_installer,
-    status_of,
-)
 from scoring.web.uploads import PlanUpload, saved_one
 
 router = APIRouter(
@@ -50,24 +45,31 @@ router = APIRouter(
     tags=["periods"],
     responses={
         400: {"model": ErrorOut, "description": "a malformed period, plan or value"},
-        409: {"model": ErrorOut, "description": "the period is closed"},
+        409: {"model": ErrorOut, "description": "the period is closed, or not computed yet"},
     },
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Offset = Annotated[int, Query(ge=0, description="first statement to return")]
-Limit = Annotated[int | None, Query(ge=1, description="at most this many (default all)")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="first row to return")]
+Limit = Annotated[
+    int | None, Query(ge=1, le=statements.MAX_PAGE, description="at most this many (default 100)")
+]
+DEFAULT_PAGE = 100
 
 
-def period_out(result: Result, *, offset: int = 0, limit: int | None = None) -> PeriodOut:
-    statements = result.statements.sort("installer_id")
-    page = statements.slice(offset, limit)
+def _computed(result: Result, offset: int, limit: int | None) -> PeriodOut:
+    """A result just computed in this request (compute, close)."""
+    ordered = result.statements.sort("installer_id")
+    page = ordered.slice(offset, limit or DEFAULT_PAGE)
+    about = result.about
+    plan = f"{about['plan_id']} v{about.get('plan_version')}" if about.get("plan_id") else None
     return PeriodOut(
         period=result.period,
-        status=status_of(result),
-        plan=plan_label(result),
-        totals=TotalsOut.of(statements),
-        total_statements=statements.height,
+        status="DRAFT" if result.draft else "CLOSED",
+        stale=False,
+        plan=plan,
+        totals=TotalsOut.of_frame(ordered),
+        total_statements=ordered.height,
         offset=offset,
         statements=[StatementOut.of(row) for row in page.iter_rows(named=True)],
     )
@@ -77,50 +79,59 @@ def period_out(result: Result, *, offset: int = 0, limit: int | None = None) -> 
 def compute_period(
     period: PeriodDep,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     plan: Annotated[UploadFile | None, File(description="compute with this plan instead")] = None,
     offset: Offset = 0,
     limit: Limit = None,
 ) -> PeriodOut:
-    """试算 / a draft of an open period (recorded in the audit log), optionally with an
-    uploaded plan; 409 for a closed period."""
-    if is_closed(services.store, period):
-        raise PeriodError(
-            f"期间 {period} 已关账,结果已锁定,请用 export 导出 / period {period} is closed and "
-            "locked; export it instead"
-        )
+    """试算 / a draft of an open period with the plan in force, stored for every reader (or a
+    trial with an uploaded plan, not stored); 409 for a closed period."""
     if plan is None:
-        result, _ = compute(context(services), period, actor=actor)
+        result, _ = period_services.compute(
+            services.store, caller=caller, period=period, runtime=services.runtime
+        )
     else:
         with saved_one(plan, default="plan.yaml") as (path, _uploads):
-            result, _ = compute(context(services), period, actor=actor, plan_path=path)
-    return period_out(result, offset=offset, limit=limit)
+            result, _ = period_services.compute(
+                services.store,
+                caller=caller,
+                period=period,
+                runtime=services.runtime,
+                plan_path=path,
+            )
+    return _computed(result, offset, limit)
 
 
 @router.post("/{period}/close")
 def close_period(
     period: PeriodDep,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     offset: Offset = 0,
     limit: Limit = None,
 ) -> PeriodOut:
     """关账 / close and lock the period with the plan in force; 409 when already closed."""
-    if is_closed(services.store, period):
-        raise PeriodError(store_periods.already_closed(period))
-    result = close(context(services), period, actor=actor)
-    return period_out(result, offset=offset, limit=limit)
+    result = period_services.close(
+        services.store, caller=caller, period=period, runtime=services.runtime
+    )
+    return _computed(result, offset, limit)
 
 
 def _export(
-    services: ServicesDep, period: str, actor: str, headings: str, kind: Literal["xlsx", "csv"]
+    services: ServicesDep, caller: CallerDep, period: PeriodDep, headings: str, kind: str
 ) -> FileResponse:
-    if headings not in ("en", "zh"):
-        raise InputError(f"headings 只能是 en 或 zh / must be en or zh, not {headings!r}")
-    result = load_result(services, period, actor=actor)
+    chosen = exports.headings_of(headings)
     folder = tempfile.mkdtemp(prefix="scoring-export-")
     try:
-        files = export_period(result, Path(folder), headings=headings)  # type: ignore[arg-type]
+        files = exports.export(
+            services.store,
+            caller=caller,
+            period=period,
+            out_dir=Path(folder),
+            headings=chosen,
+            runtime=services.runtime,
+            fresh=False,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -133,7 +144,7 @@ def _export(
     )
 
 
-Headings = Annotated[str, Query(description="column headings: en or zh")]
+Headings = Annotated[Literal["en", "zh"], Query(description="column headings: en or zh")]
 
 
 @router.get(
@@ -142,10 +153,10 @@ Headings = Annotated[str, Query(description="column headings: en or zh")]
     responses={200: {"content": {XLSX: {}}, "description": "payroll-PERIOD[-DRAFT].xlsx"}},
 )
 def export_xlsx(
-    period: PeriodDep, services: ServicesDep, actor: ActorDep, headings: Headings = "en"
+    period: PeriodDep, services: ServicesDep, caller: CallerDep, headings: Headings = "en"
 ) -> FileResponse:
     """导出工资表 / the payroll workbook; ``-DRAFT`` in its name for an open period."""
-    return _export(services, period, actor, headings, "xlsx")
+    return _export(services, caller, period, headings, "xlsx")
 
 
 @router.get(
@@ -154,62 +165,94 @@ def export_xlsx(
     responses={200: {"content": {"text/csv": {}}, "description": "the payroll sheet as CSV"}},
 )
 def export_csv(
-    period: PeriodDep, services: ServicesDep, actor: ActorDep, headings: Headings = "en"
+    period: PeriodDep, services: ServicesDep, caller: CallerDep, headings: Headings = "en"
 ) -> FileResponse:
     """工资表 CSV / the payroll sheet as CSV (UTF-8 with BOM)."""
-    return _export(services, period, actor, headings, "csv")
+    return _export(services, caller, period, headings, "csv")
+
+
+def _status(source: Source) -> dict[str, object]:
+    return {"status": source.label, "stale": source.stale, "plan": source.plan}
 
 
 @router.get("/{period}/statements")
-def statements(
+def list_statements(
     period: PeriodDep,
     services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     offset: Offset = 0,
     limit: Limit = None,
 ) -> PeriodOut:
-    """所有师傅的结算单 / every installer's statement (frozen, or a draft of an open period)."""
-    return period_out(load_result(services, period, actor=actor), offset=offset, limit=limit)
+    """结算单 / a page of the statements the caller may see, by installer id, with totals."""
+    page = statements.list_statements(
+        services.store, caller=caller, period=period, offset=offset, limit=limit or DEFAULT_PAGE
+    )
+    return PeriodOut(
+        period=period.name,
+        **_status(page.source),  # type: ignore[arg-type]
+        totals=TotalsOut.of_totals(page.totals),
+        total_statements=page.total,
+        offset=page.offset,
+        statements=[StatementOut.of(row) for row in page.statements],
+    )
 
 
 @router.get("/{period}/statements/{installer_id}", responses={404: {"model": ErrorOut}})
 def installer_statement(
-    period: PeriodDep, installer_id: str, services: ServicesDep, actor: ActorDep
+    period: PeriodDep, installer_id: str, services: ServicesDep, caller: CallerDep
 ) -> InstallerStatementOut:
     """一位师傅的结算单 / one installer: rating, grade, every line with its explanation;
     the lines sum to ``net``. 404 for an unknown installer."""
-    result = load_result(services, period, actor=actor)
-    view = installer_view(services, result, installer_id)
-    total = int(view.lines.get_column("amount_fen").sum() or 0)
-    base = StatementOut.of(view.statement)
+    found = statements.installer_statement(
+        services.store, caller=caller, period=period, installer_id=installer_id
+    )
+    base = StatementOut.of(found.statement)
     return InstallerStatementOut(
         **base.model_dump(),
-        status=status_of(result),
-        lines=[LineOut.of(row) for row in view.lines.iter_rows(named=True)],
-        lines_total=format_fen(total),
+        **_status(found.source),  # type: ignore[arg-type]
+        lines=[LineOut.of(row) for row in found.lines],
+        lines_total=format_fen(found.lines_total_fen),
     )
 
 
 @router.get("/{period}/ranking")
-def ranking(period: PeriodDep, services: ServicesDep, actor: ActorDep) -> RankingOut:
-    """团队排名 / teams per dealer, best first, with the figures behind the rank."""
-    result = load_result(services, period, actor=actor)
-    return ranking_out(period, status_of(result), result.ranking)
+def ranking(
+    period: PeriodDep,
+    services: ServicesDep,
+    caller: CallerDep,
+    dealer_id: Annotated[str | None, Query(description="one dealer's teams")] = None,
+    offset: Offset = 0,
+    limit: Limit = None,
+) -> RankingOut:
+    """团队排名 / teams per dealer, best first, with the figures behind the rank (paged)."""
+    page = statements.ranking(
+        services.store,
+        caller=caller,
+        period=period,
+        dealer_id=dealer_id,
+        offset=offset,
+        limit=limit,
+    )
+    return ranking_out(
+        period.name, page.source.label, page.rows, total=page.total, offset=page.offset
+    )
 
 
 @router.post("/{period}/simulate")
 def simulate_plan(
-    period: PeriodDep, plan: PlanUpload, services: ServicesDep, actor: ActorDep
+    period: PeriodDep, plan: PlanUpload, services: ServicesDep, caller: CallerDep
 ) -> SimulationOut:
     """模拟方案 / what the uploaded plan would pay against what the period pays now, per
     installer and in total; changes nothing."""
     with saved_one(plan, default="plan.yaml") as (path, uploads):
-        comparison = simulate(context(services), period, path, actor=actor)
+        comparison = period_services.simulate(
+            services.store, caller=caller, period=period, plan_path=path, runtime=services.runtime
+        )
         name = uploads.names[str(path)]
     frame = comparison.per_installer
     changed = frame.filter(pl.col("change_fen") != 0).height
     return SimulationOut(
-        period=period,
+        period=period.name,
         plan=name,
         installers_changed=changed,
         total_now=format_fen(comparison.total_now_fen),
@@ -221,26 +264,23 @@ def simulate_plan(
 
 @router.post("/{period}/adjustments", status_code=201, responses={404: {"model": ErrorOut}})
 def add_adjustment(
-    period: PeriodDep, body: AdjustmentIn, services: ServicesDep, actor: ActorDep
+    period: PeriodDep, body: AdjustmentIn, services: ServicesDep, caller: CallerDep
 ) -> AdjustmentOut:
-    """人工调整 / a manual adjustment (signed yuan, with a reason) in an open period."""
-    fen = parse_amount(body.amount)
-    require_installer(services.store, body.installer_id)
-    author = (body.author or "").strip() or actor
-    with services.store.begin() as conn:
-        adjustment_id = store_periods.add_manual(
-            conn,
-            period=period,
-            installer_id=body.installer_id,
-            amount_fen=fen,
-            reason=body.reason,
-            author=author,
-        )
-    return AdjustmentOut(
-        adjustment_id=adjustment_id,
+    """人工调整 / a manual adjustment (signed yuan, with a reason) in an open period, by the
+    signed-in user."""
+    made = adjustments.add(
+        services.store,
+        caller=caller,
         period=period,
         installer_id=body.installer_id,
-        amount=format_fen(fen),
+        amount=body.amount,
         reason=body.reason,
-        author=author,
+    )
+    return AdjustmentOut(
+        adjustment_id=made.adjustment_id,
+        period=made.period,
+        installer_id=made.installer_id,
+        amount=format_fen(made.amount_fen),
+        reason=made.reason,
+        author=made.author,
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from scoring.periods import store_plan_file
-from scoring.rules.check import check_bytes
-from scoring.store import periods as store_periods
-from scoring.web.deps import ActorDep, SettingsDep, StoreDep
+from scoring.services import plans
+from scoring.store.plans import StoredPlan
+from scoring.web.deps import CallerDep, SettingsDep, StoreDep
 from scoring.web.models import ErrorOut, PlanCheckOut, PlanOut, ProblemOut, when
 from scoring.web.uploads import PlanUpload, safe_name, saved_one
 
@@ -18,11 +17,11 @@ router = APIRouter(prefix="/api/plans", tags=["plans"])
     "/check",
     responses={422: {"model": PlanCheckOut, "description": "the plan has problems"}},
 )
-def check(plan: PlanUpload, response: Response) -> PlanCheckOut:
+def check(plan: PlanUpload, response: Response, caller: CallerDep) -> PlanCheckOut:
     """校验方案 / every problem of the uploaded plan with its line and column; 200 when the
     plan is valid, 422 with the problems otherwise."""
     name = safe_name(plan.filename, "plan.yaml")
-    found, problems = check_bytes(plan.file.read(), name)
+    found, problems = plans.check(caller=caller, raw=plan.file.read(), source=name)
     if found is None:
         response.status_code = 422
         return PlanCheckOut(file=name, valid=False, problems=[ProblemOut.of(p) for p in problems])
@@ -31,7 +30,7 @@ def check(plan: PlanUpload, response: Response) -> PlanCheckOut:
     )
 
 
-def _plan_out(stored: store_periods.StoredPlan, settings: SettingsDep) -> PlanOut:
+def _plan_out(stored: StoredPlan, settings: SettingsDep) -> PlanOut:
     return PlanOut(
         plan_id=stored.plan_id,
         version=stored.version,
@@ -43,10 +42,9 @@ def _plan_out(stored: store_periods.StoredPlan, settings: SettingsDep) -> PlanOu
 
 
 @router.get("")
-def list_plans(store: StoreDep, settings: SettingsDep) -> list[PlanOut]:
+def list_plans(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> list[PlanOut]:
     """方案版本 / the stored plan versions."""
-    with store.begin() as conn:
-        found = store_periods.list_plans(conn)
+    found = plans.list_plans(store, caller=caller)
     return [_plan_out(p, settings) for p in found]
 
 
@@ -55,9 +53,11 @@ def list_plans(store: StoreDep, settings: SettingsDep) -> list[PlanOut]:
     status_code=201,
     responses={400: {"model": ErrorOut, "description": "the plan is invalid"}},
 )
-def activate(plan: PlanUpload, store: StoreDep, settings: SettingsDep, actor: ActorDep) -> PlanOut:
+def activate(
+    plan: PlanUpload, store: StoreDep, settings: SettingsDep, caller: CallerDep
+) -> PlanOut:
     """启用方案 / store the uploaded plan as a version and put it in force from its
     effective date."""
     with saved_one(plan, default="plan.yaml") as (path, _uploads):
-        stored = store_plan_file(store, path, actor=actor, activate=True)
+        stored = plans.activate(store, caller=caller, path=path)
     return _plan_out(stored, settings)

@@ -1,0 +1,257 @@
+"""Computed results in the store: the frozen result of a closed period and the materialised
+draft of an open one, in tables of the same shape, read per installer, per dealer or whole.
+
+Reads of one installer or one dealer are indexed queries, so their cost does not grow with the
+month: ``period_lines``/``draft_lines`` by (period, installer_id), the statements by
+(period, installer_id) and (period, dealer_id), ``ranking_rows`` by (period, status, dealer_id).
+The totals of a result are summed once when it is written and kept with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+from sqlalchemy import Connection, Table, func, select
+
+from scoring.result import LINES_SCHEMA, STATEMENT_MONEY_COLUMNS, STATEMENTS_SCHEMA
+from scoring.store.db import READ_CACHE_KIB, Store
+from scoring.store.records import ingest_frame
+from scoring.store.schema import (
+    draft_lines,
+    draft_statements,
+    period_lines,
+    period_statements,
+    ranking_rows,
+)
+
+Status = Literal["closed", "draft"]
+CLOSED: Status = "closed"
+DRAFT: Status = "draft"
+#: Lines written per statement: bounds the Arrow copy a write makes (national month: 2.35M).
+WRITE_CHUNK_ROWS = 400_000
+
+
+@dataclass(frozen=True)
+class Tables:
+    lines: Table
+    statements: Table
+
+
+TABLES: dict[Status, Tables] = {
+    CLOSED: Tables(period_lines, period_statements),
+    DRAFT: Tables(draft_lines, draft_statements),
+}
+
+
+def totals_of(statements: pl.DataFrame) -> dict[str, int]:
+    """The number of statements and each money column summed, in fen."""
+    found = {"installers": statements.height}
+    for name in STATEMENT_MONEY_COLUMNS:
+        found[name] = int(statements.get_column(name).sum() or 0) if statements.height else 0
+    return found
+
+
+def write_result(
+    cur: Any,
+    status: Status,
+    period: str,
+    lines: pl.DataFrame,
+    statements: pl.DataFrame,
+    ranking: pl.DataFrame,
+) -> dict[str, int]:
+    """Write a result's rows inside the cursor's transaction; returns its totals."""
+    tables = TABLES[status]
+    for start in range(0, lines.height, WRITE_CHUNK_ROWS):
+        chunk = (
+            lines.slice(start, WRITE_CHUNK_ROWS)
+            .select(list(LINES_SCHEMA))
+            .with_row_index("line_no", offset=start)
+            .select(
+                "period",
+                pl.col("line_no").cast(pl.Int64),
+                *[c for c in LINES_SCHEMA if c != "period"],
+            )
+        )
+        ingest_frame(cur, tables.lines.name, chunk)
+        del chunk
+    chosen = statements.select(list(STATEMENTS_SCHEMA))
+    if chosen.height:
+        ingest_frame(cur, tables.statements.name, chosen)
+    if ranking.height:
+        ingest_frame(cur, ranking_rows.name, ranking_frame(period, status, ranking))
+    return totals_of(chosen)
+
+
+def ranking_frame(period: str, status: Status, ranking: pl.DataFrame) -> pl.DataFrame:
+    """The ranking as stored: a row per team with its whole row as JSON."""
+    data = [json.dumps(row, ensure_ascii=False, default=str) for row in ranking.to_dicts()]
+    return pl.DataFrame(
+        {
+            "period": [period] * ranking.height,
+            "status": [status] * ranking.height,
+            "position": list(range(ranking.height)),
+            "dealer_id": ranking.get_column("dealer_id").cast(pl.String)
+            if "dealer_id" in ranking.columns
+            else [None] * ranking.height,
+            "team_id": ranking.get_column("team_id").cast(pl.String)
+            if "team_id" in ranking.columns
+            else [None] * ranking.height,
+            "data": data,
+        },
+        schema={
+            "period": pl.String,
+            "status": pl.String,
+            "position": pl.Int32,
+            "dealer_id": pl.String,
+            "team_id": pl.String,
+            "data": pl.String,
+        },
+    )
+
+
+def delete_result(cur: Any, status: Status, period_literal: str) -> None:
+    """Remove a result's rows (a draft about to be replaced)."""
+    tables = TABLES[status]
+    p = period_literal
+    for table in (tables.lines.name, tables.statements.name):
+        cur.execute(f"DELETE FROM {table} WHERE period = '{p}'")
+    cur.execute(f"DELETE FROM ranking_rows WHERE period = '{p}' AND status = '{status}'")
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def statement_row(
+    conn: Connection, status: Status, period: str, installer_id: str
+) -> dict[str, Any] | None:
+    table = TABLES[status].statements
+    row = conn.execute(
+        select(table).where(table.c.period == period, table.c.installer_id == installer_id)
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def installer_lines(
+    conn: Connection, status: Status, period: str, installer_id: str
+) -> list[dict[str, Any]]:
+    table = TABLES[status].lines
+    rows = conn.execute(
+        select(table)
+        .where(table.c.period == period, table.c.installer_id == installer_id)
+        .order_by(table.c.line_no)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A list narrowed to rows whose ``column`` is one of ``values``."""
+
+    column: str
+    values: Sequence[str]
+
+
+def list_statements(
+    conn: Connection,
+    status: Status,
+    period: str,
+    *,
+    scope: Scope | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of statements by installer id, and how many there are in all."""
+    table = TABLES[status].statements
+    where = [table.c.period == period]
+    if scope is not None:
+        where.append(table.c[scope.column].in_(list(scope.values)))
+    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(table).where(*where).order_by(table.c.installer_id).offset(offset).limit(limit)
+    )
+    return [dict(r._mapping) for r in rows], int(total)
+
+
+def scoped_totals(conn: Connection, status: Status, period: str, scope: Scope) -> dict[str, int]:
+    """The totals of the statements in a scope (one dealer's: an indexed range)."""
+    table = TABLES[status].statements
+    row = conn.execute(
+        select(
+            func.count(), *[func.coalesce(func.sum(table.c[m]), 0) for m in STATEMENT_MONEY_COLUMNS]
+        ).where(table.c.period == period, table.c[scope.column].in_(list(scope.values)))
+    ).one()
+    found = {"installers": int(row[0])}
+    found.update({m: int(v) for m, v in zip(STATEMENT_MONEY_COLUMNS, row[1:], strict=True)})
+    return found
+
+
+def ranking(
+    conn: Connection,
+    status: Status,
+    period: str,
+    *,
+    dealer_ids: Sequence[str] | None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Ranking rows in order (of ``dealer_ids`` only when given), and how many in all."""
+    t = ranking_rows
+    where = [t.c.period == period, t.c.status == status]
+    if dealer_ids is not None:
+        where.append(t.c.dealer_id.in_(list(dealer_ids)))
+    total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+    query = select(t.c.data).where(*where).order_by(t.c.position).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [json.loads(r.data) for r in conn.execute(query)], int(total)
+
+
+@contextlib.contextmanager
+def _reader(store: Store) -> Iterator[Any]:
+    with store.adbc(cache_kib=READ_CACHE_KIB) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def load_frames(
+    store: Store, status: Status, period_literal: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """A whole result (lines, statements, ranking) read in one transaction, for an export."""
+    p = period_literal
+    queries = (
+        f"SELECT {', '.join(LINES_SCHEMA)} FROM {TABLES[status].lines.name} "
+        f"WHERE period = '{p}' ORDER BY line_no",
+        f"SELECT {', '.join(STATEMENTS_SCHEMA)} FROM {TABLES[status].statements.name} "
+        f"WHERE period = '{p}' ORDER BY installer_id",
+        f"SELECT data FROM ranking_rows WHERE period = '{p}' AND status = '{status}' "
+        "ORDER BY position",
+    )
+    frames = []
+    with _reader(store) as conn, contextlib.closing(conn.cursor()) as cur:
+        for sql in queries:
+            cur.execute(sql)
+            found = pl.from_arrow(cur.fetch_arrow_table())
+            assert isinstance(found, pl.DataFrame)
+            frames.append(found)
+    lines, statements, ranked = frames
+    rows = (
+        [json.loads(text) for text in ranked.get_column("data").to_list()] if ranked.height else []
+    )
+    return (
+        cast_to(lines, LINES_SCHEMA),
+        cast_to(statements, STATEMENTS_SCHEMA),
+        pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame(),
+    )
+
+
+def cast_to(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    return frame.select([pl.col(n).cast(t) for n, t in schema.items()])
