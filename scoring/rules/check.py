@@ -25,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from scoring.errors import PlanError, Problem
 from scoring.rules import ast
 from scoring.rules.amounts import AmountError, resolve
+from scoring.rules.check_service import check_service_levels
 from scoring.rules.lexer import ExprError
 from scoring.rules.parser import parse
 from scoring.rules.scope import (
@@ -344,6 +345,7 @@ class _Checker:
             )
             if ranking.z <= 0:
                 self.add(("ranking", "z"), "z 须为正 / z must be positive")
+        check_service_levels(self, data)
 
     def listed(self, data: Mapping[str, Any], key: str, model: type[M]) -> list[tuple[int, M]]:
         items = data.get(key)

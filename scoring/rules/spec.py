@@ -324,6 +324,40 @@ class Ranking(Strict):
     revisit_within_days: int = Field(ge=0)
 
 
+class ServiceDone(Strict):
+    """What completes a service-level check: the earliest time ``at`` of a record that matches.
+
+    ``by: record`` reads ``at`` from the checked record itself (e.g. a complaint's
+    ``escalated_at``); ``by: revisit`` (or survey, complaint) from the records of that kind of
+    the same job that match ``where`` (e.g. a reached revisit). Only times not before
+    ``not_before`` (an expression over the checked record) count.
+    """
+
+    by: Literal["record", "revisit", "survey", "complaint"] = "record"
+    where: str = Field(default="true", description="condition over the completing record")
+    at: str = Field(description="timestamp expression over the completing record")
+    not_before: str | None = Field(
+        default=None, description="timestamp expression over the checked record"
+    )
+
+
+class ServiceLevel(Strict):
+    """A promise to customers checked per record (REFERENCE_PLAN.md, "Service levels").
+
+    The records of ``source`` whose ``period_by`` falls in the period and that match ``when``
+    are checked; each is due on the local date ``due`` (an expression over the record, e.g.
+    ``workday_deadline(resolved_at, 1)``) and done by ``done``.
+    """
+
+    id: RuleId
+    title: Texts
+    source: Source
+    period_by: str = Field(description="timestamp of the record that puts it into a period")
+    when: str = Field(default="true", description="condition over the record")
+    due: str = Field(description="date expression over the record: the last day it is met")
+    done: ServiceDone
+
+
 class Plan(Strict):
     """A whole incentive plan. Load it with :func:`scoring.rules.check.load_plan`."""
 
@@ -340,6 +374,7 @@ class Plan(Strict):
     period_rules: list[PeriodRule] = Field(default_factory=list)
     caps: list[Cap] = Field(default_factory=list)
     ranking: Ranking
+    service_levels: list[ServiceLevel] = Field(default_factory=list)
 
     _checksum: str | None = PrivateAttr(default=None)
     _path: str | None = PrivateAttr(default=None)
