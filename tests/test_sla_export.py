@@ -1,4 +1,4 @@
-"""``sla-PERIOD.csv`` and ``sla-PERIOD.xlsx``: the columns and values of CONTRACT.md, formula-safe."""
+"""sla-PERIOD.csv and sla-PERIOD.xlsx: the columns and values of CONTRACT.md, formula-safe."""
 
 from __future__ import annotations
 
