@@ -121,3 +121,15 @@ def test_an_unparsable_due_is_placed_at_its_character(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].line == line_of(text, "+ + days")
     assert "cannot read the expression" in problems[0].reason
+
+
+def test_plan_check_reports_a_dispatch_section_with_disordered_tiers(tmp_path: Path) -> None:
+    text = edited("{up_to_rank: 3, weight: 3}", "{up_to_rank: 1, weight: 3}")
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 1
+    assert "up_to_rank must be strictly" in problems[0].reason
+    assert problems[0].line is not None and problems[0].line >= line_of(text, "dispatch:")
+    text = edited('minimum_share: "0.05"', 'minimum_shar: "0.05"')
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 1 and "did you mean 'minimum_share'" in problems[0].reason
+    assert problems[0].line == line_of(text, "minimum_shar:")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -147,7 +148,7 @@ def _unwrap(tp: Any) -> list[Any]:
         return [tp]
     if str(origin) == "typing.Annotated" or getattr(origin, "__name__", "") == "Annotated":
         return _unwrap(get_args(tp)[0])
-    if origin is Union or str(origin) == "types.UnionType":
+    if origin is Union or origin is types.UnionType:
         out: list[Any] = []
         for arg in get_args(tp):
             out.extend(_unwrap(arg))
