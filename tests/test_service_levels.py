@@ -305,3 +305,23 @@ def test_a_later_as_of_never_turns_breached_into_pending(
             assert after[key] == "breached", key
         if was == "met":
             assert after[key] == "met", key
+
+
+def test_frames_with_categorical_ids_give_the_same_rows() -> None:
+    from scoring.evaluate import encode_ids
+
+    world = callback_world("2025-10-09 10:00")
+    world.job("J1", {"I1": "0.5", "I2": "0.5"}, completed="2025-09-10 10:00")
+    world.complaint("E1", "J1", responsibility="product", received="2025-09-12 10:00")
+    escalated(world, "E1", "2025-09-12 11:00")
+    plain = checks_of(world, "2025-10-31", period="2025-09")
+    encoded = evaluate(
+        standard(),
+        encode_ids(world.frames()),
+        period="2025-09",
+        as_of=dt.date(2025, 10, 31),
+        zone=ZONE,
+        calendar=calendar(),
+    )
+    assert encoded.checks.equals(plain.checks) and encoded.by_team.equals(plain.by_team)
+    assert plain.checks.height == 4
