@@ -140,11 +140,7 @@ def job_teams(inputs: Inputs) -> pl.LazyFrame:
         inputs.job_installers.select("job_id", "installer_id")
         .join(inputs.installers.select("installer_id", "team_id"), on="installer_id", how="inner")
         .join(inputs.teams.select("team_id", "dealer_id"), on="team_id", how="left")
-        .select(
-            pl.col("job_id").cast(pl.String),
-            pl.col("team_id").cast(pl.String),
-            pl.col("dealer_id").cast(pl.String),
-        )
+        .select("job_id", "team_id", "dealer_id")
         .unique()
     )
 
@@ -185,8 +181,8 @@ def _check_rows(
     frame = prepare(check.source, events, needs, inputs).filter(when)
     no_bound = pl.lit(None, pl.Datetime("us", "UTC"))
     records = frame.select(
-        pl.col(entity.id_column).cast(pl.String).alias("record_id"),
-        pl.col("job_id").cast(pl.String),
+        pl.col(entity.id_column).alias("record_id"),
+        "job_id",
         due.alias("due_date"),
         (not_before if not_before is not None else no_bound).alias("_not_before"),
         *(
@@ -233,7 +229,7 @@ def _related_done(
     related = decode_extras(inputs.table(JOB_RELATIONS[check.done.by]), needs.extras)
     candidates = (
         related.filter(where)
-        .select(pl.col("job_id").cast(pl.String), at.alias("_at"))
+        .select("job_id", at.alias("_at"))
         .filter(pl.col("_at").is_not_null())
     )
     return (
