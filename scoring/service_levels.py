@@ -228,9 +228,7 @@ def _related_done(
     at = Compiler(scope, env, needs, check.done.at).value(parse(check.done.at)).expr
     related = decode_extras(inputs.table(JOB_RELATIONS[check.done.by]), needs.extras)
     candidates = (
-        related.filter(where)
-        .select("job_id", at.alias("_at"))
-        .filter(pl.col("_at").is_not_null())
+        related.filter(where).select("job_id", at.alias("_at")).filter(pl.col("_at").is_not_null())
     )
     return (
         records.select("record_id", "job_id", "_not_before")
