@@ -766,3 +766,79 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@app.command("sla")
+@user_errors
+def sla_command(
+    period: Annotated[str, typer.Argument(help="期间 / period YYYY-MM")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="检查日期 / check date YYYY-MM-DD (default: today, local)"),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="写出 sla-PERIOD.csv/.xlsx 的目录 / output folder")
+    ] = None,
+    headings: Annotated[str, typer.Option(help="表头语言 / heading language: en or zh")] = "en",
+) -> None:
+    """服务承诺检查 / the service-level checks of a period, per dealer and team."""
+    import datetime as dt
+
+    from scoring.errors import InputError
+    from scoring.services import service_levels
+    from scoring.services.access import Caller
+    from scoring.workdays import WorkCalendar
+
+    if headings not in ("en", "zh"):
+        raise InputError(f"--headings 只能是 en 或 zh / must be en or zh, not {headings!r}")
+    day: dt.date | None = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise InputError(
+                f"--as-of 应为日期 YYYY-MM-DD / --as-of is a date YYYY-MM-DD, not {as_of!r}"
+            ) from None
+    settings = get_settings()
+    options: dict[str, Any] = {
+        "caller": Caller.local(actor()),
+        "period": period,
+        "as_of": day,
+        "zone": settings.zone,
+        "calendar": WorkCalendar.load(settings.calendar_dir),
+    }
+    with store() as target:
+        if out_dir is None:
+            levels = service_levels.evaluate(target, **options)
+            paths: tuple[Path, ...] = ()
+        else:
+            levels, files = service_levels.write(
+                target,
+                out_dir=out_dir,
+                headings=headings,  # type: ignore[arg-type]
+                **options,
+            )
+            paths = (files.xlsx, files.csv)
+    out.print(
+        f"期间 / period {levels.period} 服务承诺 / service levels as of {levels.as_of}: "
+        f"{levels.checks.height} 项检查 / checks",
+        markup=False,
+        highlight=False,
+    )
+    grid = Grid(
+        "按经销商与团队 / per dealer and team",
+        ["dealer", "team", "check", "met", "breached", "pending", "share_met"],
+    )
+    for row in levels.by_team.iter_rows(named=True):
+        grid.add_row(
+            str(row["dealer_id"] or "-"),
+            str(row["team_id"] or "-"),
+            str(row["check"]),
+            str(row["met"]),
+            str(row["breached"]),
+            str(row["pending"]),
+            str(row["share_met"] or "-"),
+        )
+    emit(grid)
+    for path in paths:
+        out.print(str(path), markup=False, highlight=False)

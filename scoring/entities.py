@@ -218,6 +218,9 @@ COMPLAINTS = Entity(
         Field("resolved_at", "处理完成时间", T, required=False),
         Field("customer_satisfied_with_resolution", "客户对处理满意", B, required=False),
         Field("escalated", "上报总部", B, required=False),
+        # When the complaint was reported to headquarters in writing; implies ``escalated``
+        # (the importer sets a blank ``escalated`` to true and rejects ``false``).
+        Field("escalated_at", "上报时间", T, required=False),
         Field("resolution", "处理措施", S, required=False),
     ),
     file_aliases=("顾客投诉处理单", "投诉处理单"),

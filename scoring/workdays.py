@@ -488,6 +488,9 @@ def _guarded(
     value, problem, negative = parts(*(pl.col(name) for name in names))
 
     def check(series: Sequence[pl.Series]) -> pl.Series:
+        # A literal argument (``workday_deadline(resolved_at, 1)``) arrives as one value.
+        height = max(len(s) for s in series)
+        series = [s.new_from_index(0, height) if len(s) == 1 else s for s in series]
         given = pl.DataFrame([s.alias(name) for s, name in zip(series, names, strict=True)])
         found = given.select(value.alias("value"), problem.alias("problem"), negative.alias("no"))
         years = found["problem"].drop_nulls().unique().sort().to_list()

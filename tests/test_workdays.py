@@ -79,6 +79,12 @@ def test_worked_example_national_day_2025(calendar: WorkCalendar) -> None:
     assert overdue.collect()["overdue"].to_list() == [True]
 
 
+def test_a_literal_number_of_days_applies_to_every_row(calendar: WorkCalendar) -> None:
+    frame = pl.LazyFrame({"created": [D(2025, 9, 30), D(2025, 6, 13), D(2025, 6, 14)]})
+    out = frame.select(calendar.deadline_expr("created", pl.lit(1))).collect()
+    assert out.to_series().to_list() == [D(2025, 10, 9), D(2025, 6, 16), D(2025, 6, 16)]
+
+
 def test_days_zero_is_the_created_day_even_off_work(calendar: WorkCalendar) -> None:
     assert deadlines(calendar, [(D(2025, 10, 1), 0), (D(2025, 6, 14), 0)]) == [
         D(2025, 10, 1),

@@ -21,6 +21,7 @@ from scoring.demo_data.sampling import (
     DAY,
     HOUR,
     MINUTE,
+    BoolArray,
     FloatArray,
     IntArray,
     categorical,
@@ -86,6 +87,7 @@ class Complaints:
     resolved: IntArray
     satisfied: IntArray  # TRUE, FALSE or NONE
     escalated: IntArray  # TRUE, FALSE or NONE
+    escalated_at: IntArray  # seconds, or NONE
     resolution: IntArray  # index into RESOLUTION_TEXTS or NONE
 
     @property
@@ -162,6 +164,7 @@ def build_complaints(
     escalated[(rng.random(n) < 0.1) & ~forced] = NONE
     resolution = in_group(rng, _RESOLUTION_START[responsibility], _RESOLUTION_SIZE[responsibility])
     resolution[still_open & (rng.random(n) < 0.7)] = NONE
+    escalated_at = _escalated_at(rng, received, escalated == TRUE)
 
     complaints = Complaints(
         job=job,
@@ -173,9 +176,22 @@ def build_complaints(
         resolved=resolved.astype(np.int64),
         satisfied=satisfied.astype(np.int64),
         escalated=escalated.astype(np.int64),
+        escalated_at=escalated_at.astype(np.int64),
         resolution=resolution.astype(np.int64),
     )
     return sorted_by(complaints, complaints.received)
+
+
+def _escalated_at(rng: np.random.Generator, received: IntArray, escalated: BoolArray) -> IntArray:
+    """When an escalated complaint was reported (drawn after everything else, so that adding it
+    left the other columns as they were): most within hours of receipt, the same day; some
+    one to three days late (a service level breached); one in ten without a written time."""
+    n = len(received)
+    at = received + uniform_int(rng, np.full(n, 10 * MINUTE), 3 * HOUR)
+    late = rng.random(n) < 0.15
+    at = np.where(late, received + uniform_int(rng, np.full(n, DAY), 3 * DAY), at)
+    missing = rng.random(n) < 0.1
+    return np.where(escalated & ~missing, at, NONE).astype(np.int64)
 
 
 def _forced(

@@ -111,6 +111,7 @@ def to_tables(
             "resolved_at": _timestamps(complaints.resolved),
             "customer_satisfied_with_resolution": _booleans(complaints.satisfied),
             "escalated": _booleans(complaints.escalated),
+            "escalated_at": _timestamps(complaints.escalated_at),
             "resolution": _pick(RESOLUTION_TEXTS, complaints.resolution),
         },
     }

@@ -2,8 +2,10 @@
 
 Only contradictions are rules here: a job completed before it was created, an appointment window
 that ends before it starts, an installer who left before joining, a complaint resolved before it
-was received. Anything that might be legitimate (a job registered after the visit, so arrived
-before created) is left to the plan.
+was received, a complaint reported to headquarters (``escalated_at``) but marked not escalated
+(a given ``escalated_at`` also completes a blank ``escalated``: :func:`implied_values`).
+Anything that might be legitimate (a job registered after the visit, so arrived before created)
+is left to the plan.
 """
 
 from __future__ import annotations
@@ -53,7 +55,45 @@ ORDER_RULES: tuple[NotBefore, ...] = (
         "received_at",
         "处理完成时间早于受理时间 / resolved_at is before received_at",
     ),
+    NotBefore(
+        "complaints",
+        "escalated_at",
+        "received_at",
+        "上报时间早于受理时间 / escalated_at is before received_at",
+    ),
 )
+
+
+@dataclass(frozen=True)
+class Implies:
+    """A given ``when_given`` means the Boolean ``flag`` is true: a blank flag is set to true,
+    a ``false`` flag contradicts it and the row is rejected."""
+
+    entity: str
+    when_given: str
+    flag: str
+    reason: str
+
+
+IMPLIED: tuple[Implies, ...] = (
+    Implies(
+        "complaints",
+        "escalated_at",
+        "escalated",
+        "填写了上报时间但上报总部为否 / escalated_at is given but escalated is false",
+    ),
+)
+
+
+def implied_values(entity: Entity) -> dict[str, pl.Expr]:
+    """The flags of ``entity`` that a given value implies: column → its completed value."""
+    out: dict[str, pl.Expr] = {}
+    for rule in IMPLIED:
+        if rule.entity == entity.name:
+            flag = pl.col(entity.field(rule.flag).column)
+            given = pl.col(entity.field(rule.when_given).column).is_not_null()
+            out[rule.flag] = pl.when(flag.is_null() & given).then(True).otherwise(flag)
+    return out
 
 
 def row_checks(entity: Entity, filled_of: dict[str, pl.Expr], present: set[str]) -> list[Check]:
@@ -73,4 +113,9 @@ def row_checks(entity: Entity, filled_of: dict[str, pl.Expr], present: set[str])
             later = pl.col(entity.field(rule.later).column)
             earlier = pl.col(entity.field(rule.earlier).column)
             checks.append(Check(rule.later, later < earlier, rule.reason))
+    for implied in IMPLIED:
+        if implied.entity == entity.name:
+            flag = pl.col(entity.field(implied.flag).column)
+            given = pl.col(entity.field(implied.when_given).column).is_not_null()
+            checks.append(Check(implied.flag, given & ~flag, implied.reason))
     return checks

@@ -29,7 +29,7 @@ from scoring.ingest.conversion import Check, Conversion, trimmed
 from scoring.ingest.headers import HeaderMap
 from scoring.ingest.model import ROW
 from scoring.ingest.problems import combine, file_problem, problem_frame
-from scoring.ingest.rules import row_checks
+from scoring.ingest.rules import implied_values, row_checks
 from scoring.ingest.shares import job_installers as shares_job_installers
 from scoring.ingest.source import TextTable
 from scoring.ingest.values import conversion_for
@@ -163,8 +163,12 @@ def validate(
         rejected_rows = hit_rows
     # Nothing rejected (the usual case): the valid rows are the collected frame, not a copy.
     valid = collected.lazy().filter(~rejected_mask) if rejected_rows.height else collected.lazy()
+    implied = implied_values(entity)
     frame = valid.select(
-        *(pl.col(name).cast(dtype) for name, dtype in schema.items()),
+        *(
+            implied.get(name, pl.col(name)).cast(dtype).alias(name)
+            for name, dtype in schema.items()
+        ),
         pl.col(ROW).cast(pl.Int64),
     ).collect()
     job_installers = None

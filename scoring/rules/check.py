@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from scoring.errors import PlanError, Problem
 from scoring.rules import ast
 from scoring.rules.amounts import AmountError, resolve
+from scoring.rules.check_service import check_service_levels
 from scoring.rules.lexer import ExprError
 from scoring.rules.parser import parse
 from scoring.rules.scope import (
@@ -146,7 +148,7 @@ def _unwrap(tp: Any) -> list[Any]:
         return [tp]
     if str(origin) == "typing.Annotated" or getattr(origin, "__name__", "") == "Annotated":
         return _unwrap(get_args(tp)[0])
-    if origin is Union or str(origin) == "types.UnionType":
+    if origin is Union or origin is types.UnionType:
         out: list[Any] = []
         for arg in get_args(tp):
             out.extend(_unwrap(arg))
@@ -344,6 +346,7 @@ class _Checker:
             )
             if ranking.z <= 0:
                 self.add(("ranking", "z"), "z 须为正 / z must be positive")
+        check_service_levels(self, data)
 
     def listed(self, data: Mapping[str, Any], key: str, model: type[M]) -> list[tuple[int, M]]:
         items = data.get(key)

@@ -27,6 +27,7 @@ from pydantic import (
     PrivateAttr,
     Tag,
     WithJsonSchema,
+    model_validator,
 )
 
 from scoring.money import FEN_PER_YUAN, MoneyError, parse_yuan
@@ -324,6 +325,90 @@ class Ranking(Strict):
     revisit_within_days: int = Field(ge=0)
 
 
+class ServiceDone(Strict):
+    """What completes a service-level check: the earliest time ``at`` of a record that matches.
+
+    ``by: record`` reads ``at`` from the checked record itself (e.g. a complaint's
+    ``escalated_at``); ``by: revisit`` (or survey, complaint) from the records of that kind of
+    the same job that match ``where`` (e.g. a reached revisit). Only times not before
+    ``not_before`` (an expression over the checked record) count.
+    """
+
+    by: Literal["record", "revisit", "survey", "complaint"] = "record"
+    where: str = Field(default="true", description="condition over the completing record")
+    at: str = Field(description="timestamp expression over the completing record")
+    not_before: str | None = Field(
+        default=None, description="timestamp expression over the checked record"
+    )
+
+
+class ServiceLevel(Strict):
+    """A promise to customers checked per record (REFERENCE_PLAN.md, "Service levels").
+
+    The records of ``source`` whose ``period_by`` falls in the period and that match ``when``
+    are checked; each is due on the local date ``due`` (an expression over the record, e.g.
+    ``workday_deadline(resolved_at, 1)``) and done by ``done``.
+    """
+
+    id: RuleId
+    title: Texts
+    source: Source
+    period_by: str = Field(description="timestamp of the record that puts it into a period")
+    when: str = Field(default="true", description="condition over the record")
+    due: str = Field(description="date expression over the record: the last day it is met")
+    done: ServiceDone
+
+
+class DispatchTier(Strict):
+    """A weight for the teams of a rank tier (``up_to_rank``) or rating band (``at_least``);
+    an entry with neither takes every ranked team the entries before it did not."""
+
+    up_to_rank: int | None = Field(default=None, ge=1, description="rank <= this")
+    at_least: Ratio | None = Field(default=None, description="rating >= this (exact)")
+    weight: int = Field(ge=0)
+
+
+class Dispatch(Strict):
+    """Suggested shares of next month's orders per team of a dealer (派单建议).
+
+    Each team gets the weight of the first tier it falls in (``by: rank`` or ``by: rating``),
+    an unranked team (no counted survey) ``unranked_weight``; shares are proportional to the
+    weights, raised to ``minimum_share`` where that is feasible, and rounded to whole basis
+    points that add up to exactly 100% per dealer.
+    """
+
+    by: Literal["rank", "rating"]
+    tiers: list[DispatchTier] = Field(min_length=1, description="first that matches")
+    unranked_weight: int = Field(ge=0)
+    minimum_share: Ratio = Field(
+        default=Fraction(0), description='e.g. "0.05": no team below 5% (rounded up to 0.01%)'
+    )
+    teams: list[Literal["in_house", "outsourced"]] | None = Field(
+        default=None, description="kinds of teams that get shares (default: every team)"
+    )
+
+    @model_validator(mode="after")
+    def _tiers_in_order(self) -> Dispatch:
+        key = "up_to_rank" if self.by == "rank" else "at_least"
+        other = "at_least" if self.by == "rank" else "up_to_rank"
+        if any(getattr(t, other) is not None for t in self.tiers):
+            raise ValueError(f"by: {self.by} 的档位只用 {key} / by: {self.by} tiers use {key}")
+        bounds = [getattr(t, key) for t in self.tiers]
+        if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            raise ValueError(
+                f"最后一档不写 {key}(其余名次/评分),其他档必须写 / the last tier has no {key}"
+                f" (every other ranked team), every other tier has one"
+            )
+        given = bounds[:-1]
+        ordered = given == sorted(given) if self.by == "rank" else given == sorted(given)[::-1]
+        if not ordered or len(set(given)) != len(given):
+            direction = "从小到大 / ascending" if self.by == "rank" else "从大到小 / descending"
+            raise ValueError(f"{key} 须{direction}且不重复 / {key} must be strictly {direction}")
+        if not 0 <= self.minimum_share <= 1:
+            raise ValueError("最低份额须在 0 到 1 之间 / minimum_share must be 0..1")
+        return self
+
+
 class Plan(Strict):
     """A whole incentive plan. Load it with :func:`scoring.rules.check.load_plan`."""
 
@@ -340,6 +425,8 @@ class Plan(Strict):
     period_rules: list[PeriodRule] = Field(default_factory=list)
     caps: list[Cap] = Field(default_factory=list)
     ranking: Ranking
+    service_levels: list[ServiceLevel] = Field(default_factory=list)
+    dispatch: Dispatch | None = None
 
     _checksum: str | None = PrivateAttr(default=None)
     _path: str | None = PrivateAttr(default=None)
