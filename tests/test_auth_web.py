@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
@@ -60,6 +60,14 @@ def build_app(store: Store) -> FastAPI:
     @app.post("/page/change", dependencies=[auth.CsrfChecked])
     def change(caller: auth.CallerDep, value: str = Form("")) -> dict[str, str]:
         return {"changed_by": caller.login, "value": value}
+
+    @app.post("/page/upload", dependencies=[auth.CsrfChecked])
+    def upload(caller: auth.ImportCaller, file: UploadFile) -> dict[str, int]:
+        return {"bytes": len(file.file.read())}
+
+    @app.get("/page/hr")
+    def hr_page(caller: auth.UsersCaller) -> HTMLResponse:
+        return HTMLResponse("<p>secret hr page</p>")
 
     return app
 
@@ -375,3 +383,19 @@ def test_the_caller_role_reaches_the_handler(client: TestClient) -> None:
     assert "hello I1" in client.get("/page").text
     headers = bearer(api_token(client, "I1"))
     assert client.get("/api/whoami", headers=headers).json()["role"] == Role.INSTALLER.value
+
+
+def test_a_multipart_upload_is_checked_too(client: TestClient) -> None:
+    signed_in(client, "hr1")
+    files = {"file": ("jobs.csv", b"job_id\nJ1\n", "text/csv")}
+    assert client.post("/page/upload", files=files).status_code == 403
+    token = page_csrf(client, "/page")
+    answer = client.post("/page/upload", files=files, data={"csrf_token": token})
+    assert answer.status_code == 200 and answer.json() == {"bytes": 10}
+
+
+def test_a_page_the_role_may_not_see_is_403_without_its_content(client: TestClient) -> None:
+    signed_in(client, "dealer1")
+    answer = client.get("/page/hr")
+    assert answer.status_code == 403 and "secret hr page" not in answer.text
+    assert "may not" in answer.text and "<html" in answer.text

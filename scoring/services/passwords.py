@@ -4,13 +4,18 @@ Passwords are hashed with the library's recommended argon2id parameters (pwdlib'
 ``PasswordHash.recommended()``: 64 MiB, 3 passes, 4 lanes; about 0.1-0.2 s a hash here).
 
 Activation codes are hashed with argon2id too, with a lower but still memory-hard cost
-(:data:`CODE_PARAMETERS`: 2 MiB, 2 passes, 1 lane). Why lower: inviting a national network hashes
-one code per installer, and at the password cost 50,000 codes take 2.5 hours of CPU (measured
-0.18 s a hash). Why that is still safe: a code is 10 characters from a 31-letter alphabet (about
-49.5 bits, chosen by :mod:`secrets`, not by a person), it expires (14 days by default) and is
-used once; online guessing is rate-limited, and offline, at the measured ~2 ms a guess, one code
-takes on average about 10^12 CPU-seconds to find. A fast keyed hash (HMAC) would make every
-code fall with the key; argon2 keeps each code's search memory-hard and salted.
+(:data:`CODE_PARAMETERS`: 2 MiB, 2 passes, 1 lane; about 2 ms a hash). Why lower: inviting a
+national network hashes one code per installer, and at the password cost 50,000 codes take about
+2.5 hours of one core (0.18 s a hash measured). Measured on a shared 2-core machine, inviting
+50,000 installers into SQLite took 46 s in all (5 s of it the one transaction inserting the
+accounts; the rest hashing on both cores), 128 s while other jobs loaded the machine.
+
+Why that is still safe: a code is 10 characters from a 31-letter alphabet (about 49.5 bits,
+drawn by :mod:`secrets`, not chosen by a person), it is used once and expires (14 days by
+default); online guessing is rate-limited per login and address; offline, from a stolen store,
+each code is salted and memory-hard to search: at ~2 ms a guess, finding one code takes about
+10^12 CPU-seconds on average. A fast keyed hash (HMAC) would not be acceptable: with its key,
+every code would fall at once.
 
 Tests may ask for cheap parameters with the ``fast_hashes_for_tests`` setting.
 """

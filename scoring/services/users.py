@@ -45,6 +45,7 @@ __all__ = [
     "change_own_password",
     "disable_user",
     "enable_user",
+    "get_user",
     "invite_installers",
     "issue_token",
     "list_users",
