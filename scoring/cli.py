@@ -759,6 +759,218 @@ def serve_command(
     )
 
 
+# -- users (issue 13) -------------------------------------------------------------------------
+
+user_app = typer.Typer(
+    help="用户 / users of the web service: add, list, disable, enable, password, invite.",
+    no_args_is_help=True,
+)
+app.add_typer(user_app, name="user")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The password from standard input (one line), or typed twice at a terminal."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ScoringError("标准输入没有密码 / no password on standard input")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ScoringError(
+            "请用 --password-stdin 从标准输入读取密码 / give --password-stdin to read the "
+            "password from standard input"
+        )
+    typed: str = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
+def _admin() -> Any:
+    from scoring.services.access import Caller
+
+    return Caller.local(actor())
+
+
+_PASSWORD_STDIN = typer.Option(
+    "--password-stdin", help="从标准输入读取密码(一行)/ read the password from standard input"
+)
+
+
+@user_app.command("add")
+@user_errors
+def user_add_command(
+    login: Annotated[str, typer.Argument(help="账号 / login (installers: 工号)")],
+    role: Annotated[str, typer.Option(help="角色 / role: hr, operations, dealer, installer")],
+    dealer: Annotated[
+        list[str] | None, typer.Option(help="经销商编号 / dealer id (dealer users; repeatable)")
+    ] = None,
+    installer: Annotated[
+        str | None, typer.Option(help="工号 / installer id (installer users)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="显示名 / display name")] = None,
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """添加用户 / add a user of the web service with a role and scope."""
+    from scoring.services.users import add_user
+
+    password = _read_password(password_stdin)
+    with store() as target:
+        added = add_user(
+            target,
+            caller=_admin(),
+            login=login,
+            role=role,
+            password=password,
+            display_name=name,
+            dealer_ids=dealer or (),
+            installer_id=installer,
+        )
+    out.print(
+        f"已添加 / added {added.login} ({added.role.value}{_scope_text(added)})",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _scope_text(user: Any) -> str:
+    if user.dealer_ids:
+        return ": " + ", ".join(user.dealer_ids)
+    if user.installer_id:
+        return ": " + user.installer_id
+    return ""
+
+
+@user_app.command("list")
+@user_errors
+def user_list_command(
+    role: Annotated[str | None, typer.Option(help="只列此角色 / only this role")] = None,
+) -> None:
+    """列出用户 / list the users, their roles, scopes and state."""
+    from scoring.services.users import list_users
+
+    with store() as target:
+        found = list_users(target, caller=_admin(), role=role)
+    table = Grid(
+        "用户 / users",
+        (
+            "账号 / login",
+            "姓名 / name",
+            "角色 / role",
+            "范围 / scope",
+            "状态 / state",
+            "修改 / changed",
+        ),
+    )
+    for u in found:
+        state_text = (
+            "停用 / disabled"
+            if not u.enabled
+            else "启用 / enabled"
+            if u.has_password
+            else "待激活 / invited"
+        )
+        table.add_row(
+            u.login,
+            u.display_name or "",
+            u.role.value,
+            _scope_text(u).removeprefix(": "),
+            state_text,
+            f"{_when(u.changed_at)} {u.changed_by}",
+        )
+    emit(table)
+
+
+@user_app.command("disable")
+@user_errors
+def user_disable_command(
+    login: Annotated[str, typer.Argument(help="账号 / login")],
+) -> None:
+    """停用用户 / disable a user: it can no longer sign in, its tokens stop working."""
+    from scoring.services.users import disable_user
+
+    with store() as target:
+        done = disable_user(target, caller=_admin(), login=login)
+    out.print(f"已停用 / disabled {done.login}", markup=False, highlight=False)
+
+
+@user_app.command("enable")
+@user_errors
+def user_enable_command(
+    login: Annotated[str, typer.Argument(help="账号 / login")],
+) -> None:
+    """启用用户 / enable a disabled user again."""
+    from scoring.services.users import enable_user
+
+    with store() as target:
+        done = enable_user(target, caller=_admin(), login=login)
+    out.print(f"已启用 / enabled {done.login}", markup=False, highlight=False)
+
+
+@user_app.command("password")
+@user_errors
+def user_password_command(
+    login: Annotated[str, typer.Argument(help="账号 / login")],
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """设置密码 / set a user's password (its earlier sign-ins end)."""
+    from scoring.services.users import set_password
+
+    password = _read_password(password_stdin)
+    with store() as target:
+        done = set_password(target, caller=_admin(), login=login, new_password=password)
+    out.print(f"已设置密码 / password set for {done.login}", markup=False, highlight=False)
+
+
+@user_app.command("invite")
+@user_errors
+def user_invite_command(
+    out_file: Annotated[
+        Path, typer.Option("--out", help="激活码文件 / file of codes to write (.csv or .xlsx)")
+    ],
+    installers: Annotated[str | None, typer.Option(help="all: 全部师傅 / every installer")] = None,
+    team: Annotated[str | None, typer.Option(help="团队编号 / one team's installers")] = None,
+    dealer: Annotated[str | None, typer.Option(help="经销商编号 / one dealer's installers")] = None,
+    days: Annotated[int, typer.Option(help="激活码有效天数 / days the codes are valid")] = 14,
+    renew: Annotated[
+        bool,
+        typer.Option(help="未激活的账号发新码 / new codes for invited accounts not yet activated"),
+    ] = False,
+) -> None:
+    """邀请师傅 / create the missing installer accounts with one-time activation codes."""
+    from scoring.services.users import invite_installers
+
+    if installers is not None and installers != "all":
+        raise ScoringError(
+            f"--installers 只能是 all / --installers takes only 'all', not {installers!r}"
+        )
+    with store() as target:
+        report = invite_installers(
+            target,
+            caller=_admin(),
+            out=out_file,
+            installers="all" if installers is not None else None,
+            team=team,
+            dealer=dealer,
+            valid_days=days,
+            renew=renew,
+        )
+    out.print(
+        f"新建 / created {report.created}, 重发 / renewed {report.renewed}, 已有账号 / existing "
+        f"{report.existing}; 有效期至 / valid until {report.expires_at:%Y-%m-%d %H:%M}; "
+        f"{report.seconds:.1f} s",
+        markup=False,
+        highlight=False,
+    )
+    if report.conflicts:
+        shown = ", ".join(report.conflicts[:20])
+        err.print(
+            f"{len(report.conflicts)} 个工号已被其他账号占用 / 工号 already the login of another "
+            f"user: {shown}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"激活码 / codes: {report.path}", markup=False, highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="scoring")

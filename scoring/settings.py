@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_FILE = "scoring.db"
@@ -29,6 +29,34 @@ class Settings(BaseSettings):
         default=None, description="Folder of official calendar years (YYYY.json) to add"
     )
     user: str | None = Field(default=None, description="Who acts, for the audit log")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs tokens and sessions (at least 32 characters); unset: one is "
+        "generated on first use and kept in the store",
+    )
+    token_minutes: int = Field(
+        default=60, ge=1, description="How long a bearer token of the API is valid"
+    )
+    session_minutes: int = Field(
+        default=480, ge=1, description="How long a signed-in session of the pages is valid"
+    )
+    signin_window_minutes: int = Field(
+        default=15, ge=1, description="Window over which failed sign-ins are counted"
+    )
+    signin_failures_per_login: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one login within the window before refusal"
+    )
+    signin_failures_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed sign-ins from one address within the window before refusal "
+        "(higher than per login: many installers share a mobile carrier's address)",
+    )
+    fast_hashes_for_tests: bool = Field(
+        default=False,
+        description="TESTS ONLY: cheap argon2 parameters so that a test suite stays fast; never "
+        "set it in production (the default is the library's recommended cost)",
+    )
 
     @property
     def zone(self) -> ZoneInfo:

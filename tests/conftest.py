@@ -21,9 +21,18 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         "SCORING_REJECTS_DIR",
         "SCORING_USER",
         "SCORING_CALENDAR_DIR",
+        "SCORING_SECRET_KEY",
+        "SCORING_TOKEN_MINUTES",
+        "SCORING_SESSION_MINUTES",
+        "SCORING_SIGNIN_WINDOW_MINUTES",
+        "SCORING_SIGNIN_FAILURES_PER_LOGIN",
+        "SCORING_SIGNIN_FAILURES_PER_ADDRESS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SCORING_REJECTS_DIR", str(tmp_path / "rejected"))
+    # Cheap argon2 parameters: the recommended ones take ~0.2 s a hash (tests/test_users.py
+    # checks that the default is the recommended cost).
+    monkeypatch.setenv("SCORING_FAST_HASHES_FOR_TESTS", "true")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -76,6 +76,18 @@ class Forbidden(ScoringError):
     """The caller's role or scope does not cover what was asked (HTTP 403)."""
 
 
+class NotSignedIn(ScoringError):
+    """No valid credentials: none, a wrong password, an expired or tampered token, a disabled
+    user, a password changed since the token was signed (HTTP 401)."""
+
+
+@dataclass
+class RateLimited(ScoringError):
+    """Too many failed sign-ins of this login or from this address (HTTP 429)."""
+
+    retry_after: int = 60  # seconds until the oldest counted failure leaves the window
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who acts, with the role and scope the rights are checked against.

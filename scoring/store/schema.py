@@ -376,6 +376,69 @@ dispute_events = Table(
     PrimaryKeyConstraint("dispute_id", "step"),
 )
 
+
+# -- users and sign-in (CONTRACT.md "Users and roles") -----------------------------------------
+
+#: Who may sign in to the web service. ``password_hash`` is an argon2 hash (never the password);
+#: it is NULL for an invited installer until the account is activated. ``token_version`` grows
+#: whenever the password changes or the account is disabled, so that tokens and sessions signed
+#: before are refused. The activation code of an invited account is kept hashed like a password,
+#: with when it expires and when it was used.
+users = Table(
+    "users",
+    metadata,
+    Column("login", String(200), primary_key=True),
+    Column("display_name", Text, nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("installer_id", String(200), nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("password_changed_at", BigInteger, nullable=True),
+    Column("token_version", Integer, nullable=False),
+    Column("activation_hash", Text, nullable=True),
+    Column("activation_expires_at", BigInteger, nullable=True),
+    Column("activated_at", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+    Column("changed_by", Text, nullable=False),
+    # One account per installer (NULLs, the other roles, are never equal to each other).
+    Index("uq_users_installer_id", "installer_id", unique=True),
+)
+
+#: The dealers whose data a dealer user sees.
+user_dealers = Table(
+    "user_dealers",
+    metadata,
+    Column("login", String(200), ForeignKey("users.login"), nullable=False),
+    Column("dealer_id", String(200), nullable=False),
+    PrimaryKeyConstraint("login", "dealer_id"),
+)
+
+#: Secrets the service generated for itself (the token signing key when SCORING_SECRET_KEY is
+#: unset), so that every process using the store signs and verifies with the same one.
+store_secrets = Table(
+    "store_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+#: Recent failed sign-ins and activations, counted per login and per address to slow down
+#: guessing; rows older than the window are deleted as new ones come.
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("failure_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("login", String(200), nullable=False),
+    Column("address", String(100), nullable=False),
+    Index("ix_signin_failures_login_at", "login", "at"),
+    Index("ix_signin_failures_address_at", "address", "at"),
+    Index("ix_signin_failures_at", "at"),
+)
+
 __all__ = [
     "BOOKKEEPING",
     "draft_lines",
@@ -401,5 +464,9 @@ __all__ = [
     "record_history",
     "rejected_problems",
     "rejected_rows",
+    "signin_failures",
     "store_locks",
+    "store_secrets",
+    "user_dealers",
+    "users",
 ]
