@@ -34,6 +34,10 @@ from scoring.ingest.model import ROW
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _CHUNK = 1 << 24  # bytes per step when checking that a file is valid UTF-8
+#: The name a rejects file ends with (``surveys.rejected.csv``, see ``rejects.py``).
+REJECTS_SUFFIX = ".rejected.csv"
+#: A cell the rejects writer guarded against formula injection.
+_GUARDED = r"^'[=+\-@\t\r]"
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,21 @@ def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
                 f"CSV 文件 {name} 没有工作表 {sheet!r} / CSV file {name} has no sheets"
             )
         headers, frame, problems = _read_csv(path)
+        if name.lower().endswith(REJECTS_SUFFIX):
+            frame = unguard(frame)
         return TextTable(name, None, headers, frame, tuple(problems))
     sheet_name, headers, frame = _read_xlsx(path, sheet)
     return TextTable(name, sheet_name, headers, frame)
+
+
+def unguard(frame: pl.DataFrame) -> pl.DataFrame:
+    """A rejects file's cells without the single quote its writer put before a text that a
+    spreadsheet would read as a formula (``'=1`` → ``=1``)."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_GUARDED)).then(pl.col(c).str.slice(1)).otherwise(pl.col(c))
+        for c in frame.columns
+        if c != ROW
+    )
 
 
 def unique_names(headers: list[str]) -> list[str]:
