@@ -72,6 +72,15 @@ def csv_guard(text: pl.Expr) -> pl.Expr:
     return pl.when(formula_risk(text)).then(pl.concat_str([pl.lit("'"), text])).otherwise(text)
 
 
+#: Control characters kept out of CSV files (C0 but tab and line feed, DEL, C1).
+CSV_CONTROL = r"[\x00-\x08\x0B-\x1F\x7F-\x9F]"
+
+
+def csv_text(text: pl.Expr) -> pl.Expr:
+    """A text cell of a CSV file we write: control characters removed, then formula-guarded."""
+    return csv_guard(text.str.replace_all(CSV_CONTROL, ""))
+
+
 def xml_text(text: pl.Expr) -> pl.Expr:
     """``text`` escaped for an XML element in SpreadsheetML (see the module docstring)."""
     escaped = (

@@ -2,7 +2,8 @@
 
 Money is yuan text with two decimals (``-12.00``) and stays a parseable number; ``rating`` is its
 three-decimal text; only text columns (ids, names, codes) are guarded against formula injection,
-by a leading single quote (OWASP). Fields are quoted where CSV needs it, rows end in CRLF.
+by a leading single quote (OWASP), and lose any control character. Fields are quoted where CSV
+needs it, rows end in CRLF.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from payroll_export.cells import csv_guard
+from payroll_export.cells import csv_guard, csv_text
 from payroll_export.columns import CellKind, Headings, Sheet, frame_column
 from scoring.money import yuan_text_expr
 
@@ -22,7 +23,7 @@ def csv_frame(sheet: Sheet, headings: Headings) -> pl.DataFrame:
     for index, column in enumerate(sheet.columns):
         value = pl.col(frame_column(index))
         if column.kind is CellKind.TEXT:
-            text = csv_guard(value)
+            text = csv_text(value)
         elif column.kind is CellKind.MONEY:
             text = yuan_text_expr(value)
         elif column.kind is CellKind.BOOLEAN:

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
@@ -20,30 +21,105 @@ class MoneyError(ValueError):
     """A text that is not a CNY amount with at most two decimals."""
 
 
-def parse_yuan(text: str) -> int:
-    """Parse a CNY amount such as ``5200`` or ``5200.50`` into integer fen.
+#: The largest amount accepted anywhere (99,999,999.99 yuan): far above any month's pay, and
+#: small enough that sums over millions of lines stay exact in Int64 fen and in an Excel cell.
+MAX_FEN = 10**10 - 1
 
-    Accepts an optional sign, thousands separators (``5,200.50``) and a leading ``¥``/``￥``.
-    More than two decimals is an error, never a silent rounding.
-    """
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    for symbol in ("¥", "￥", "元", "CNY", "RMB"):
-        cleaned = cleaned.replace(symbol, "")
-    cleaned = cleaned.strip()
+#: An unsigned number: ASCII digits, thousands groups of three only in valid places, an
+#: optional ``.`` with at most two decimals (more only when they are zeros: ``5200.000``).
+_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2}0*)?"
+#: The one money grammar (Python ``re`` and polars' regex read it alike). Either a leading
+#: ``¥``/``￥`` with the sign before or after it (Excel shows ``¥-1,234.00``), or a sign and a
+#: trailing ``元``; spaces only between the mark and the number. ``p1``/``p2``: the sign and
+#: mark, ``n1``/``n2``: the number, in the one branch that matched.
+MONEY_PATTERN = (
+    rf"^(?:(?P<p1>[+-]?[¥￥]|[¥￥][+-]) *(?P<n1>{_NUMBER})|(?P<p2>[+-]?)(?P<n2>{_NUMBER}) *元?)$"
+)
+_MONEY = re.compile(MONEY_PATTERN)
+#: The white space around an amount that is ignored (Unicode White_Space, as polars strips it).
+SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: At most this much of a refused text is shown in its message.
+_SHOWN = 40
+
+#: Reasons an amount is refused, zh-CN first.
+EMPTY = "金额为空 / empty amount"
+NOT_AN_AMOUNT = (
+    "不是金额:金额须为最多两位小数的数字,如 5200、5,200.50、¥5200 或 5200元 / "
+    "not an amount: amount must be a number with at most two decimals, "
+    "e.g. 5200, 5,200.50, ¥5200 or 5200元"
+)
+DIGITS = "金额只能使用 0–9 的数字 / an amount uses the digits 0–9 only"
+DECIMAL_COMMA = (
+    "小数点请用 '.',逗号只用作千位分隔符(如 5,200.50)/ "
+    "use '.' for decimals; ',' only separates thousands (e.g. 5,200.50)"
+)
+GROUPS = (
+    "千位分隔符位置不对,应每三位一个逗号(如 1,234,567.50)/ "
+    "thousands separators in the wrong places: one ',' every three digits (e.g. 1,234,567.50)"
+)
+DECIMALS = "金额最多两位小数 / at most two decimals"
+EXPONENT = "金额不能用科学计数法 / no exponent notation in an amount"
+UNDERSCORE = "金额不能含下划线 / no underscores in an amount"
+TOO_LARGE = (
+    f"金额超出范围,绝对值最大 {MAX_FEN // 100:,}.{MAX_FEN % 100:02d} / "
+    f"amount out of range: at most {MAX_FEN // 100:,}.{MAX_FEN % 100:02d} either way"
+)
+
+
+def money_reason(text: str) -> str:
+    """Why ``text`` is not an amount (for a text :func:`parse_yuan` refuses)."""
+    cleaned = text.strip(SPACE)
     if not cleaned:
-        raise MoneyError("金额为空 / empty amount")
-    if any(ch in cleaned for ch in "eE"):  # 1e3 is not how anyone writes money
-        raise MoneyError(f"不是金额 / not an amount: {text!r}")
-    try:
-        value = Decimal(cleaned)
-    except (InvalidOperation, ArithmeticError) as exc:
-        raise MoneyError(f"不是金额 / not an amount: {text!r}") from exc
-    if not value.is_finite():
-        raise MoneyError(f"不是金额 / not an amount: {text!r}")
-    fen = value * FEN_PER_YUAN
-    if fen != fen.to_integral_value():
-        raise MoneyError(f"金额最多两位小数 / at most two decimals: {text!r}")
-    return int(fen)
+        return EMPTY
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in cleaned):
+        return DIGITS
+    if "_" in cleaned:
+        return UNDERSCORE
+    number = cleaned.strip("+-¥￥元 ")
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+", number):
+        return EXPONENT
+    if re.fullmatch(r"[0-9]+,[0-9]{1,2}", number):
+        return DECIMAL_COMMA
+    if re.fullmatch(r"[0-9,]+(?:\.[0-9]+)?", number) and "," in number:
+        return DECIMALS if _MONEY.fullmatch(re.sub(r"\.[0-9]+$", "", cleaned)) else GROUPS
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", number):
+        return DECIMALS
+    if _MONEY.fullmatch(cleaned):
+        return TOO_LARGE
+    return NOT_AN_AMOUNT
+
+
+def parse_yuan(text: str) -> int:
+    """Parse a CNY amount such as ``5200``, ``5,200.50``, ``¥-12.30`` or ``12元`` into fen.
+
+    The one grammar (:data:`MONEY_PATTERN`): ASCII digits, thousands groups only in valid
+    places, at most two decimals, an optional leading ``¥``/``￥`` or trailing ``元``, an
+    optional sign; surrounding white space is ignored, the magnitude is at most
+    :data:`MAX_FEN`. Anything else (``5200,50``, ``1,2,3``, ``1_000``, ``٣٠٠``, ``１２``,
+    ``1e3``) is a :class:`MoneyError` with the reason, never a guess.
+    """
+    match = _MONEY.fullmatch(text.strip(SPACE))
+    if match is None:
+        raise MoneyError(f"{money_reason(text)}: {shown(text)}")
+    prefix = match.group("p1") or match.group("p2") or ""
+    number = (match.group("n1") or match.group("n2")).replace(",", "")
+    whole, _, fraction = number.partition(".")
+    if len(whole) > 12:
+        raise MoneyError(f"{TOO_LARGE}: {shown(text)}")
+    fen = int(whole) * FEN_PER_YUAN + int(fraction[:2].ljust(2, "0"))
+    if fen > MAX_FEN:
+        raise MoneyError(f"{TOO_LARGE}: {shown(text)}")
+    return -fen if "-" in prefix else fen
+
+
+def shown(text: str) -> str:
+    """A refused text as a message shows it: quoted, and cut short when long."""
+    if len(text) <= _SHOWN:
+        return repr(text)
+    return f"{text[:_SHOWN]!r}…({len(text):,} 个字符 / characters)"
 
 
 def parse_amount(text: str) -> int:

@@ -202,3 +202,11 @@ def test_conform_reports_values_out_of_range() -> None:
     frame = pl.DataFrame({"a": pl.Series([2**63], dtype=pl.UInt64)})
     _, problems = conform("lines", frame, pl.Schema({"a": pl.Int64}))
     assert len(problems) == 1 and "out of range" in problems[0].reason
+
+
+def test_csv_text_removes_control_characters_then_guards() -> None:
+    from payroll_export.cells import csv_text
+
+    texts = ["张\x00伟", "\t=1", "a\x1bb\r\nc", "\x85中", None]
+    out = pl.select(csv_text(pl.lit(pl.Series(texts)))).to_series().to_list()
+    assert out == ["张伟", "'\t=1", "ab\nc", "中", None]

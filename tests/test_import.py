@@ -335,3 +335,39 @@ def test_a_context_checksums_its_inputs_once_for_all_its_computations(
     for period in ("2025-10", "2025-11"):
         assert ctx.run(period, load_plan(standard_plan_path())).about["inputs"] == ctx.checksums
     assert calls == []
+
+
+def test_a_broken_row_rejects_only_itself_and_the_batch_goes_in(
+    store: Store, tmp_path: Path
+) -> None:
+    # Issue 16: an unterminated quote and an extra cell once failed the whole batch with the
+    # parser's advice; a short row was padded. Now each is a rejected row of its own.
+    surveys = (
+        inputs.SURVEYS
+        + 'S3,J1,2025-10-12T11:00:00,phone,5,5,true,"没有闭合\n'
+        + "S4,J1,2025-10-12T11:00:00,phone,5,5,true,好\n"
+        + 'S5,J1,2025-10-12T11:00:00,phone,5,5,true,差"\n'
+        + "S6,J1,2025-10-12T11:00:00,phone,5,5,true,x,多余\n"
+        + "S7,J1,2025-10-12T11:00:00,phone,5\n"
+        + "S8,J3,2025-10-12T11:00:00,phone,4,4,true,好\n"
+    )
+    folder = inputs.write(tmp_path / "in", {**inputs.ALL, "surveys": surveys})
+    report = run(store, [folder], tmp_path)
+    assert counts(report)["surveys"] == (3, 0, 0, 5)
+    assert counts(report)["jobs"] == (3, 0, 0, 0)
+    stored = load_all(store)["surveys"].get_column("survey_id").sort().to_list()
+    assert stored == ["S1", "S2", "S8"]
+    problems = report.problems[str(folder / "surveys.csv")]
+    assert [p.row for p in problems] == [4, 5, 6, 7, 8]
+    assert "吞掉了第 5–6 行" in problems[0].reason
+    rejects_path = next(f.rejects_path for f in report.files if f.entity == "surveys")
+    assert rejects_path is not None
+    assert "S4" in Path(rejects_path).read_text(encoding="utf-8-sig")
+
+
+def test_all_or_nothing_stores_nothing_when_a_row_is_broken(store: Store, tmp_path: Path) -> None:
+    surveys = inputs.SURVEYS + "S3,J1,2025-10-12T11:00:00,phone,5\n"
+    folder = inputs.write(tmp_path / "in", {**inputs.ALL, "surveys": surveys})
+    report = run(store, [folder], tmp_path, all_or_nothing=True)
+    assert not report.stored and report.rejected == 1
+    assert all(frame.height == 0 for frame in load_all(store).values())

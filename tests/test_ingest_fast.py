@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from scoring.entities import BY_NAME, JOBS, REVISITS, SURVEYS, Entity
-from scoring.errors import InputError
 from scoring.ingest import check_references, read_file
 from scoring.ingest.headers import map_headers
 from scoring.ingest.problems import to_problems
@@ -244,15 +243,19 @@ def test_broken_byte_late_in_a_large_file(tmp_path: Path) -> None:
     data = ("\n".join(rows) + "\n").encode() + b"J-last,I1,\xff,2025-10-12T08:00:00\n"
     path = tmp_path / "jobs.csv"
     path.write_bytes(data)
-    with pytest.raises(InputError, match="neither UTF-8 nor GB18030"):
-        read_file(path, JOBS, zone=ZONE)
+    # Issue 16: only that row is rejected, with its row; the 60,000 before it go in.
+    parsed = read_file(path, JOBS, zone=ZONE)
+    assert parsed.rejected["_row"].to_list() == [60002]
+    assert "neither UTF-8 nor GB18030" in parsed.problems[0].reason
+    assert parsed.frame.height == 60000
 
 
 def test_too_long_row_in_a_gb18030_file(tmp_path: Path) -> None:
     path = tmp_path / "jobs.csv"
     path.write_bytes("工单号,师傅工号\nJ1,张三\nJ2,I1,多余\n".encode("gb18030"))
-    with pytest.raises(InputError, match="row 3 has more cells"):
-        read_file(path, JOBS, zone=ZONE)
+    parsed = read_file(path, JOBS, zone=ZONE)
+    found = [(p.row, "row 3 has 3 cells, more than" in p.reason) for p in parsed.problems]
+    assert (3, True) in found
 
 
 # --- references ----------------------------------------------------------------------------------

@@ -152,3 +152,28 @@ def test_nothing_rejected_writes_nothing(tmp_path: Path) -> None:
     )
     assert write_rejects(read_file(source, SURVEYS, zone=ZONE), tmp_path / "r") is None
     assert not (tmp_path / "r").exists()
+
+
+def test_the_rejects_file_is_formula_safe_and_re_imports_the_same_values(tmp_path: Path) -> None:
+    # Issue 16: the rejects CSV wrote =HYPERLINK(…) unescaped.
+    from zoneinfo import ZoneInfo
+
+    from scoring.entities import SURVEYS
+    from scoring.ingest import read_file, write_rejects
+
+    zone = ZoneInfo("Asia/Shanghai")
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "survey_id,job_id,surveyed_at,overall,comment\n"
+        'S1,J1,2025-10-12,9,"=HYPERLINK(""http://x"",""y"")"\n'
+        "S2,J1,2025-10-12,9,-1+1\n",
+        encoding="utf-8",
+    )
+    parsed = read_file(path, SURVEYS, zone=zone)
+    written = write_rejects(parsed, tmp_path / "out")
+    assert written is not None
+    text = written.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'-1+1" in text
+    assert "\n=" not in text and ",=" not in text and '"=' not in text
+    again = read_file(written, SURVEYS, zone=zone)
+    assert again.rejected["comment"].to_list() == ['=HYPERLINK("http://x","y")', "-1+1"]

@@ -245,7 +245,7 @@ def test_installer_dates_and_money(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("5200.555", "amount must be a number with at most two decimals"),
+        ("5200.555", "金额最多两位小数 / at most two decimals"),
         ("abc", "amount must be a number with at most two decimals"),
         ("-100", "amount must not be negative"),
     ],

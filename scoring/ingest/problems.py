@@ -16,6 +16,9 @@ from scoring.ingest.model import ROW
 #: Column of a problem frame holding the order of the check that found it (stable sorting).
 ORDER = "_order"
 
+#: The most characters of a cell a problem shows.
+SHOWN_VALUE = 200
+
 PROBLEM_SCHEMA = pl.Schema(
     [
         (ROW, pl.Int64()),
@@ -43,7 +46,11 @@ def problem_frame(
     return [
         rows.cast(pl.Int64).alias(ROW),
         pl.lit(column, pl.String()).alias("column"),
-        (value if value is not None else pl.lit(None, pl.String())).cast(pl.String).alias("value"),
+        # A problem shows the start of a long value; the rejects file keeps all of it.
+        (value if value is not None else pl.lit(None, pl.String()))
+        .cast(pl.String)
+        .str.slice(0, SHOWN_VALUE)
+        .alias("value"),
         (pl.lit(reason) if isinstance(reason, str) else reason).cast(pl.String).alias("reason"),
         pl.lit(order, pl.Int64()).alias(ORDER),
     ]

@@ -6,13 +6,17 @@ Pure apart from reading the one file; the store calls it and writes what it acce
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import polars as pl
+
 from scoring.entities import Entity, entity_for_name
+from scoring.ingest.csvrows import RowProblem
 from scoring.ingest.headers import map_headers
-from scoring.ingest.model import Parsed
-from scoring.ingest.problems import to_problems
+from scoring.ingest.model import ROW, Parsed
+from scoring.ingest.problems import ORDER, PROBLEM_SCHEMA, combine, to_problems
 from scoring.ingest.source import read_table
 from scoring.ingest.validate import validate
 
@@ -49,22 +53,46 @@ def read_file(path: Path, entity: Entity, *, zone: ZoneInfo, sheet: str | None =
     layout = map_headers(list(table.headers), names, entity)
     if layout.ignored:
         kept = [i for i, name in enumerate(names) if name not in layout.ignored]
-        table = type(table)(
-            table.source,
-            table.sheet,
-            tuple(table.headers[i] for i in kept),
-            table.frame.drop(list(layout.ignored)),
+        table = replace(
+            table,
+            headers=tuple(table.headers[i] for i in kept),
+            frame=table.frame.drop(list(layout.ignored)),
         )
-    checked = validate(table, layout, entity, zone)
+    # Rows the reader rejected (a broken quote, a wrong cell count, invalid bytes) are not
+    # validated: their cells are not what the user meant. They are rejected as they are.
+    broken = read_problems(table.problems)
+    readable = table
+    if broken.height:
+        readable = replace(table, frame=table.frame.join(broken, on=ROW, how="anti"))
+    checked = validate(readable, layout, entity, zone)
+    rejected, problems = checked.rejected, checked.problems
+    if broken.height:
+        unread = table.frame.join(broken.select(ROW), on=ROW, how="semi")
+        rejected = pl.concat([rejected, unread]).sort(ROW)
+        problems = combine([problems, broken.select(PROBLEM_SCHEMA.names())])
     return Parsed(
         entity=entity,
         source=table.source,
         sheet=table.sheet,
         frame=checked.frame,
         job_installers=checked.job_installers,
-        rejected=checked.rejected,
-        problems=to_problems(checked.problems, source=table.source, sheet=table.sheet),
+        rejected=rejected,
+        problems=to_problems(problems, source=table.source, sheet=table.sheet),
         columns=layout.columns,
         headers=table.headers,
         raw=table.frame,
+    )
+
+
+def read_problems(found: tuple[RowProblem, ...]) -> pl.DataFrame:
+    """The rows rejected while reading, as a problem frame (no column: the row is broken)."""
+    return pl.DataFrame(
+        {
+            ROW: [p.row for p in found],
+            "column": [None] * len(found),
+            "value": [None] * len(found),
+            "reason": [p.reason for p in found],
+            ORDER: [-1] * len(found),
+        },
+        schema=PROBLEM_SCHEMA,
     )

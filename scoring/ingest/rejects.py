@@ -6,18 +6,22 @@ CSV in UTF-8 with a BOM so that Excel shows the Chinese text, whatever the input
 ``<stem>.rejected.csv`` so that the entity is still known from the name. The reader ignores the
 error column, so HR fixes the values in place and imports the same file again.
 
-Cells are written exactly as read (no formula escaping): the file exists to be re-imported with
-the very values HR corrected.
+Every text cell is formula-safe: one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading single quote (OWASP), so a spreadsheet shows ``=HYPERLINK(…)`` as text.
+The reader takes that quote off again in a rejects file (see ``source.unguard``), so the file
+re-imports with the very values HR corrected.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
 
+from payroll_export.cells import FORMULA_START, csv_guard
 from scoring.ingest.model import ERROR_COLUMN, ROW, Parsed
 from scoring.ingest.read import REJECTED_SUFFIX, source_stem
 
@@ -62,14 +66,21 @@ def write_rejects(parsed: Parsed, directory: Path) -> Path | None:
         .sort(ROW)
         .select(*data_columns, error.alias(ERROR_COLUMN))
     )
+    rows = rows.select(csv_guard(pl.col(c).cast(pl.String)).alias(c) for c in rows.columns)
 
     headers = list(parsed.headers) if len(parsed.headers) == len(data_columns) else data_columns
     header_line = io.StringIO()
-    csv.writer(header_line, lineterminator="\n").writerow([*headers, ERROR_COLUMN])
+    csv.writer(header_line, lineterminator="\n").writerow(
+        [_guard_text(h) for h in [*headers, ERROR_COLUMN]]
+    )
     with target.open("wb") as handle:
         handle.write((_BOM + header_line.getvalue()).encode("utf-8"))
         rows.write_csv(handle, include_header=False)
     return target
+
+
+def _guard_text(text: str) -> str:
+    return f"'{text}" if re.match(FORMULA_START, text) else text
 
 
 def _describe(column: str | None, reason: str) -> str:

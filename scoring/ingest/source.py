@@ -6,9 +6,11 @@ into their canonical text by calamine: the integer-valued float ``5.0`` is ``"5"
 ``1001`` is ``"1001"``, a date is ``"2025-10-12 00:00:00"`` and a datetime
 ``"2025-10-12 14:30:15.123"``.
 
-Row numbers are those the user sees: the header is row 1. For CSV a row is a record, so a
-quoted cell spanning lines counts as one row (as in a spreadsheet). Rows whose cells are all
-empty are kept here and dropped by the validation pass, which trims the cells anyway.
+Row numbers are those the user sees: the header is row 1. For CSV a row is a physical line (as
+a text editor numbers them); a record whose quoted cell spans lines has the row of its first
+line, and broken rows are rejected by their own row (see :mod:`scoring.ingest.csvrows`). Rows
+whose cells are all empty are kept here and dropped by the validation pass, which trims the
+cells anyway.
 
 Unreadable files are user errors and raise :class:`~scoring.errors.InputError` naming the file.
 """
@@ -26,11 +28,16 @@ import fastexcel
 import polars as pl
 
 from scoring.errors import InputError
+from scoring.ingest.csvrows import RowProblem, count_bytes, is_plain, read_lines
 from scoring.ingest.model import ROW
 
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _CHUNK = 1 << 24  # bytes per step when checking that a file is valid UTF-8
+#: The name a rejects file ends with (``surveys.rejected.csv``, see ``rejects.py``).
+REJECTS_SUFFIX = ".rejected.csv"
+#: A cell the rejects writer guarded against formula injection.
+_GUARDED = r"^'[=+\-@\t\r]"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class TextTable:
     sheet: str | None
     headers: tuple[str, ...]
     frame: pl.DataFrame
+    #: Rows rejected while reading (broken quotes, wrong cell counts, invalid bytes); they are
+    #: in ``frame`` too, with their cells as far as they could be read.
+    problems: tuple[RowProblem, ...] = ()
 
 
 def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
@@ -65,10 +75,22 @@ def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
             raise InputError(
                 f"CSV 文件 {name} 没有工作表 {sheet!r} / CSV file {name} has no sheets"
             )
-        headers, frame = _read_csv(path)
-        return TextTable(name, None, headers, frame)
+        headers, frame, problems = _read_csv(path)
+        if name.lower().endswith(REJECTS_SUFFIX):
+            frame = unguard(frame)
+        return TextTable(name, None, headers, frame, tuple(problems))
     sheet_name, headers, frame = _read_xlsx(path, sheet)
     return TextTable(name, sheet_name, headers, frame)
+
+
+def unguard(frame: pl.DataFrame) -> pl.DataFrame:
+    """A rejects file's cells without the single quote its writer put before a text that a
+    spreadsheet would read as a formula (``'=1`` → ``=1``)."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_GUARDED)).then(pl.col(c).str.slice(1)).otherwise(pl.col(c))
+        for c in frame.columns
+        if c != ROW
+    )
 
 
 def unique_names(headers: list[str]) -> list[str]:
@@ -92,43 +114,76 @@ def unique_names(headers: list[str]) -> list[str]:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame]:
+def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProblem]]:
     name = path.name
-    # Most files are UTF-8: polars reads them and checks every cell is UTF-8 as it goes, so
-    # the whole file is decoded once. Only when polars fails is the file checked (in chunks)
-    # to tell a GB18030 file from a malformed UTF-8 one.
+    # The usual system export: UTF-8 without quotes, every line with the header's commas.
+    # Counted on the bytes, then polars reads it as it is (and checks it is UTF-8 as it goes).
     text_head = _head_text(path, "utf-8-sig")
     if text_head is not None:
         header = _first_record(text_head)
-        if _has_header(header):
+        if not _has_header(header):
+            if _is_utf8(path):
+                raise _no_header(name)
+        else:
             assert header is not None
-            try:
-                return tuple(header), _csv_frame(name, path, header)
-            except _NotUtf8:
-                pass
-        elif _is_utf8(path):
-            raise _no_header(name)
-    # Not UTF-8: Excel on Chinese Windows saves CSV as GB18030 (GBK). Decode it all at once;
-    # such files come from a desktop and are small compared with system exports.
-    try:
-        decoded = path.read_bytes().decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"文件 {name} 既不是 UTF-8 也不是 GB18030 编码 / "
-            f"file {name} is neither UTF-8 nor GB18030 text"
-        ) from exc
-    header = _first_record(decoded[:65536])
+            if is_plain(count_bytes(_chunks(path)), len(header)):
+                try:
+                    return tuple(header), _csv_frame(name, path, header), []
+                except _NotPlain:
+                    pass
+    # Anything else (quotes, ragged rows, blank lines, GB18030, invalid bytes) line by line.
+    text, bad_rows = _decode(path.read_bytes())
+    header = _first_record(text[:65536])
     if not _has_header(header):
         raise _no_header(name)
     assert header is not None
+    rows = read_lines(
+        text, unique_names(header), header_lines=_header_lines(text), bad_rows=bad_rows
+    )
+    return tuple(header), rows.frame, rows.problems
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def _decode(data: bytes) -> tuple[str, frozenset[int]]:
+    """The file as text: UTF-8 (with or without BOM), else GB18030 (Excel on Chinese Windows
+    saves CSV so), else line by line in whichever of the two reads more lines, with the rows
+    that neither reads (their bytes replaced) in the set returned."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), frozenset()
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    lines = data.split(b"\n")
+    failed: dict[str, set[int]] = {"utf-8": set(), "gb18030": set()}
+    for encoding, rows in failed.items():
+        for row, line in enumerate(lines, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                rows.add(row)
+    encoding = min(failed, key=lambda e: len(failed[e]))
+    return data.decode(encoding, errors="replace"), frozenset(failed[encoding])
+
+
+def _header_lines(text: str) -> int:
+    """How many lines the header record spans (1 unless a quoted header holds a line break)."""
+    reader = csv.reader(io.StringIO(text[:65536]))
     try:
-        return tuple(header), _csv_frame(name, decoded.encode("utf-8"), header)
-    except _NotUtf8 as exc:  # pragma: no cover - re-encoded text is UTF-8
-        raise AssertionError(name) from exc
+        next(reader)
+    except (StopIteration, csv.Error):
+        return 1
+    return max(reader.line_num, 1)
 
 
-class _NotUtf8(Exception):
-    """Polars could not read a file that is not valid UTF-8."""
+class _NotPlain(Exception):
+    """Polars could not read the file as it is (not UTF-8, a row with more cells)."""
 
 
 def _has_header(header: list[str] | None) -> bool:
@@ -143,8 +198,8 @@ def _empty_file(name: str) -> InputError:
     return InputError(f"文件 {name} 为空 / file {name} is empty")
 
 
-def _csv_frame(name: str, source: Path | bytes, header: list[str]) -> pl.DataFrame:
-    """The data rows of ``source`` as text; raises :class:`_NotUtf8` for a non-UTF-8 file."""
+def _csv_frame(name: str, source: Path, header: list[str]) -> pl.DataFrame:
+    """The data rows of a plain file as text; raises :class:`_NotPlain` when polars cannot."""
     names = unique_names(header)
     try:
         frame = pl.read_csv(
@@ -158,13 +213,11 @@ def _csv_frame(name: str, source: Path | bytes, header: list[str]) -> pl.DataFra
             row_index_offset=1,
         )
     except pl.exceptions.ComputeError as exc:
-        if isinstance(source, Path) and not _is_utf8(source):
-            raise _NotUtf8 from exc
-        raise _csv_error(name, source, len(header), exc) from exc
+        raise _NotPlain from exc
     except pl.exceptions.NoDataError as exc:
         raise _empty_file(name) from exc
     if frame.width - 1 != len(names):
-        raise _csv_error(name, source, len(header), None)
+        raise _NotPlain
     # Row 1 is the header as polars read it; data rows are 2, 3, ...
     return frame.slice(1).select([*names, pl.col(ROW).cast(pl.Int64)])
 
@@ -199,33 +252,6 @@ def _first_record(text: str) -> list[str] | None:
         return next(csv.reader(io.StringIO(text)))
     except (StopIteration, csv.Error):
         return None
-
-
-def _csv_error(name: str, source: Path | bytes, width: int, exc: Exception | None) -> InputError:
-    """Turn a CSV read failure into one clear message, locating a row that is too long."""
-    row = _first_long_row(source, width)
-    if row is not None:
-        return InputError(
-            f"文件 {name} 第 {row} 行的单元格多于表头的 {width} 列 / "
-            f"file {name}, row {row} has more cells than the {width} header columns"
-        )
-    detail = f": {exc}" if exc is not None else ""
-    return InputError(f"无法读取 CSV 文件 {name} / cannot read CSV file {name}{detail}")
-
-
-def _first_long_row(source: Path | bytes, width: int) -> int | None:
-    for row, record in enumerate(_records(source), start=1):
-        if len(record) > width:
-            return row
-    return None
-
-
-def _records(source: Path | bytes) -> Iterator[list[str]]:
-    if isinstance(source, bytes):
-        yield from csv.reader(io.StringIO(source.decode("utf-8")))
-        return
-    with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        yield from csv.reader(handle)
 
 
 # --- XLSX ----------------------------------------------------------------------------------

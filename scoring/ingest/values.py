@@ -22,6 +22,7 @@ from scoring.ingest.columns import text_column, work_column
 from scoring.ingest.conversion import Check, Conversion, invalid_when_unparsed, unread_text
 from scoring.ingest.moments import date_conversion, timestamp_conversion
 from scoring.ingest.shares import shares_conversion
+from scoring.ingest.text import string_conversion
 from scoring.ingest.yuan import money_conversion
 
 SCORE_REASON = (
@@ -65,7 +66,7 @@ def conversion_for(field: Field, zone: ZoneInfo, *, raw: pl.Expr | None = None) 
     out = field.column
     match field.kind:
         case Kind.STRING:
-            return Conversion(steps=({out: text},))
+            return string_conversion(field, text)
         case Kind.SHARES:
             return shares_conversion(field.name, text, out)
         case Kind.MONEY:
