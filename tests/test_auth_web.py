@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 
 from scoring.services import tokens, users
 from scoring.services.access import Right, Role
+from scoring.services.runtime import Runtime
 from scoring.settings import get_settings
 from scoring.store import Store
 from scoring.web import auth, errors
 from scoring.web.deps import Services
+from scoring.web.refresher import Refresher
 from scoring.workdays import WorkCalendar
 from tests.auth_helpers import (
     ADMIN,
@@ -36,8 +38,12 @@ def build_app(store: Store) -> FastAPI:
     errors.install(app)
     auth.install(app)
     app.include_router(auth.router)
+    runtime = Runtime.of(get_settings(), WorkCalendar.load())
     app.state.services = Services(
-        store=store, settings=get_settings(), calendar=WorkCalendar.load()
+        store=store,
+        settings=get_settings(),
+        runtime=runtime,
+        refresher=Refresher(store, runtime, mode="off"),
     )
 
     @app.get("/api/whoami")

@@ -12,7 +12,7 @@ from scoring.cli import app
 from scoring.services import users
 from scoring.services.access import NotSignedIn, Role
 from scoring.store import open_store
-from scoring.store.periods import audit_entries
+from scoring.store.audit import audit_entries
 from tests import inputs
 from tests.auth_helpers import PASSWORD
 

@@ -16,7 +16,7 @@ from scoring.services import users
 from scoring.services.access import Caller, Forbidden, NotSignedIn, Role
 from scoring.settings import get_settings
 from scoring.store import Store, now_us
-from scoring.store.periods import audit_entries
+from scoring.store.audit import audit_entries
 from scoring.store.schema import users as users_table
 from tests import inputs
 from tests.auth_helpers import ADMIN, PASSWORD, make_user, seed_network

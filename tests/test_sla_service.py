@@ -14,7 +14,7 @@ from scoring.importer import import_paths
 from scoring.services import service_levels
 from scoring.services.access import Caller, Forbidden, Role
 from scoring.store import Store
-from scoring.store import periods as store_periods
+from scoring.store import audit as store_audit
 from tests import inputs
 from tests.test_evaluate_builders import calendar
 
@@ -79,7 +79,7 @@ def test_write_puts_the_files_and_an_audit_entry(store: Store, tmp_path: Path) -
     assert files.csv.name == "sla-2025-10.csv" and files.xlsx.exists()
     assert levels.by_team.height == 4
     with store.begin() as conn:
-        entries = store_periods.audit_entries(conn, action="sla_export")
+        entries = store_audit.audit_entries(conn, action="sla_export")
     assert [(e["actor"], e["target"]) for e in entries] == [("hr", "2025-10")]
 
 

@@ -14,7 +14,7 @@ from scoring.services import passwords, tokens, users
 from scoring.services.access import Caller, Forbidden, NotSignedIn, RateLimited, Role
 from scoring.settings import Settings, get_settings
 from scoring.store import Store
-from scoring.store.periods import audit_entries
+from scoring.store.audit import audit_entries
 from scoring.store.schema import signin_failures, store_secrets
 from tests.auth_helpers import ADMIN, PASSWORD, make_user, make_users, seed_network
 

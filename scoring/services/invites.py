@@ -34,7 +34,7 @@ from scoring.services.access import Caller, Right, Role
 from scoring.settings import Settings, get_settings
 from scoring.store import Store, now_us
 from scoring.store import users as repo
-from scoring.store.periods import audit
+from scoring.store.audit import audit
 
 DEFAULT_VALID_DAYS = 14
 HEADINGS = ("工号", "姓名", "团队", "激活码", "有效期至")

@@ -22,7 +22,7 @@ from scoring.rules.compile import Deadlines
 from scoring.service_levels import ServiceLevels
 from scoring.services.access import Caller, Right, require
 from scoring.store import Store
-from scoring.store import periods as store_periods
+from scoring.store import audit as store_audit
 from scoring.store.records import load_all
 
 
@@ -82,7 +82,7 @@ def write(
     )
     files = write_service_levels(levels, out_dir, headings=headings)
     with store.begin() as conn:
-        store_periods.audit(
+        store_audit.audit(
             conn,
             caller.login,
             "sla_export",

@@ -28,7 +28,7 @@ from scoring.services.invites import InviteReport, invite_installers
 from scoring.settings import Settings, get_settings
 from scoring.store import Store, now_us
 from scoring.store import users as repo
-from scoring.store.periods import audit
+from scoring.store.audit import audit
 
 MAX_LOGIN_LENGTH = 100
 #: Who the audit log names for a failed or refused sign-in (the login tried is its target).
