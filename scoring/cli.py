@@ -394,7 +394,7 @@ def plan_check_command(
     file: Annotated[Path, typer.Argument(help="方案文件 / plan file (YAML)")],
 ) -> None:
     """校验方案 / validate a plan and report every problem with its line and column."""
-    from scoring.rules.check import check_plan
+    from scoring.rules.load import check_plan
 
     problems = check_plan(file)
     if problems:

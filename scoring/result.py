@@ -5,8 +5,10 @@ Money columns are Int64 fen and end in ``_fen``; the payroll export formats them
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -60,6 +62,47 @@ STATEMENTS_SCHEMA = pl.Schema(
         ("net_fen", pl.Int64()),
     ]
 )
+
+#: The money columns of a statement, in STATEMENTS_SCHEMA order.
+STATEMENT_MONEY_COLUMNS = tuple(name for name in STATEMENTS_SCHEMA if name.endswith("_fen"))
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    """A statement money column that totals an installer's lines of one ``kind``: the sum of
+    those lines times ``sign``, the sign they carry (a deduction column shows a positive sum
+    of negative lines)."""
+
+    column: str
+    kind: str
+    sign: int
+
+
+#: Every line kind and its statement column. The other two money columns follow from these:
+#: ``deduction_fen`` (before the cap minus waived by it) and ``net_fen`` (the sum of all the
+#: lines, Σ sign × column).
+KIND_TOTALS = (
+    KindTotal("bonus_fen", "bonus", 1),
+    KindTotal("deduction_before_cap_fen", "deduction", -1),
+    KindTotal("deduction_waived_by_cap_fen", "cap", 1),
+    KindTotal("grievance_allowance_fen", "allowance", 1),
+    KindTotal("prior_period_adjustment_fen", "adjustment", 1),
+    KindTotal("manual_adjustment_fen", "manual", 1),
+)
+#: The sign of the amount of each line kind.
+KIND_SIGNS = {total.kind: total.sign for total in KIND_TOTALS}
+
+
+def deduction_after_cap() -> pl.Expr:
+    """``deduction_fen`` of a statement from its totals."""
+    return pl.col("deduction_before_cap_fen") - pl.col("deduction_waived_by_cap_fen")
+
+
+def net_of_totals() -> pl.Expr:
+    """``net_fen`` of a statement from its totals: what its lines add up to."""
+    terms = [pl.col(total.column) * total.sign for total in KIND_TOTALS]
+    return reduce(operator.add, terms)
+
 
 #: Surveys of the period and whether they count: reason is null when counted, else
 #: ``superseded``, ``outside_window`` or ``job_not_completed``.

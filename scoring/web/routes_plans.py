@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from scoring.periods import store_plan_file
-from scoring.rules.check import check_bytes
+from scoring.rules.load import check_bytes
 from scoring.store import periods as store_periods
 from scoring.web.deps import ActorDep, SettingsDep, StoreDep
 from scoring.web.models import ErrorOut, PlanCheckOut, PlanOut, ProblemOut, when
