@@ -80,7 +80,7 @@ class KindTotal:
 
 #: Every line kind and its statement column. The other two money columns follow from these:
 #: ``deduction_fen`` (before the cap minus waived by it) and ``net_fen`` (the sum of all the
-#: lines, Σ sign × column).
+#: lines).
 KIND_TOTALS = (
     KindTotal("bonus_fen", "bonus", 1),
     KindTotal("deduction_before_cap_fen", "deduction", -1),
@@ -93,15 +93,28 @@ KIND_TOTALS = (
 KIND_SIGNS = {total.kind: total.sign for total in KIND_TOTALS}
 
 
+def kind_sums() -> list[pl.Expr]:
+    """Aggregations over an installer's lines: each KIND_TOTALS column (Int64)."""
+    amount = pl.col("amount_fen")
+    return [
+        (amount.filter(pl.col("kind") == total.kind).sum() * total.sign)
+        .cast(pl.Int64)
+        .alias(total.column)
+        for total in KIND_TOTALS
+    ]
+
+
 def deduction_after_cap() -> pl.Expr:
     """``deduction_fen`` of a statement from its totals."""
     return pl.col("deduction_before_cap_fen") - pl.col("deduction_waived_by_cap_fen")
 
 
 def net_of_totals() -> pl.Expr:
-    """``net_fen`` of a statement from its totals: what its lines add up to."""
-    terms = [pl.col(total.column) * total.sign for total in KIND_TOTALS]
-    return reduce(operator.add, terms)
+    """``net_fen`` of a statement from its totals and ``deduction_fen``: what its lines add up
+    to (bonus - deduction + allowance + adjustments)."""
+    in_deduction = ("deduction", "cap")
+    terms = [pl.col(t.column) * t.sign for t in KIND_TOTALS if t.kind not in in_deduction]
+    return reduce(operator.add, terms) - pl.col("deduction_fen")
 
 
 #: Surveys of the period and whether they count: reason is null when counted, else

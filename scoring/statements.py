@@ -19,6 +19,7 @@ from scoring.result import (
     STATEMENTS_SCHEMA,
     as_schema,
     deduction_after_cap,
+    kind_sums,
     net_of_totals,
 )
 
@@ -61,13 +62,7 @@ def build_statements(
     unrated: str,
 ) -> pl.LazyFrame:
     """One row per installer with any line or any counted survey (STATEMENTS_SCHEMA)."""
-    amount = pl.col("amount_fen")
-    sums = lines.group_by("installer_id").agg(
-        (amount.filter(pl.col("kind") == total.kind).sum() * total.sign)
-        .cast(pl.Int64)
-        .alias(total.column)
-        for total in KIND_TOTALS
-    )
+    sums = lines.group_by("installer_id").agg(kind_sums())
     rated_cols = rated.select(
         "installer_id", "surveys", "rating_num", "rating_den", "rating", "grade"
     )
@@ -87,9 +82,7 @@ def build_statements(
             pl.col("grade").fill_null(unrated),
             pl.col([total.column for total in KIND_TOTALS]).fill_null(0),
         )
-        .with_columns(
-            deduction_after_cap().alias("deduction_fen"),
-            net_of_totals().alias("net_fen"),
-        )
+        .with_columns(deduction_after_cap().alias("deduction_fen"))
+        .with_columns(net_of_totals().alias("net_fen"))
     )
     return frame.select(as_schema(STATEMENTS_SCHEMA)).sort("installer_id")
