@@ -288,7 +288,9 @@ def compare(statements: Any, floor: Any) -> dict[str, Any]:
 # -- the parent -----------------------------------------------------------------------------------
 
 
-def _run_child(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
+def _run_child(args: argparse.Namespace, *extra: str, tree: Path | None = None) -> dict[str, Any]:
+    """One child; ``tree``: the source tree whose ``scoring`` it imports (default: this one)."""
+    env = {**os.environ, "PYTHONPATH": str(tree or HERE.parent)}
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -298,7 +300,7 @@ def _run_child(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
         args.period,
         *extra,
     ]
-    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
         sys.exit(f"repetition failed (exit {done.returncode}): {' '.join(command)}")
@@ -328,6 +330,13 @@ def main() -> None:
     parser.add_argument("--reimport", action="store_true", help="import afresh into --db")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor and the check")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="write results here")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="another source tree (e.g. `git archive` of an older commit): each repetition "
+        "runs its engine and floor too, alternating with this tree's, and the ratios of both "
+        "are printed side by side",
+    )
     parser.add_argument("--child", choices=("engine", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--statements", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -344,6 +353,9 @@ def main() -> None:
 
     before = _uptime()
     imported = ensure_store(args.data, args.db, reimport=args.reimport)
+    if args.compare_with is not None:
+        compare_trees(args, args.compare_with.resolve())
+        return
     runs: list[dict[str, Any]] = []
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -454,6 +466,56 @@ def main() -> None:
     print(f"written {args.json}")
     if not args.no_floor and not summary["floor_agrees"]:
         sys.exit("floor and engine disagree on per-installer net (see above)")
+
+
+def compare_trees(args: argparse.Namespace, other: Path) -> None:
+    """This tree and ``other``, alternately (which goes first alternates too), so that both
+    see the same machine: per tree the median evaluate, floor, their ratio and peak RSS."""
+    trees = {"this": HERE.parent, "other": other}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for i in range(args.repeat):
+        order = list(trees) if i % 2 == 0 else list(reversed(trees))
+        for name in order:
+            with tempfile.TemporaryDirectory() as tmp:
+                statements = Path(tmp) / "statements.parquet"
+                extra = ("--statements", str(statements))
+                run = _run_child(args, "--child", "engine", *extra, tree=trees[name])
+                run.update(_run_child(args, "--child", "floor", *extra, tree=trees[name]))
+            if not run["agreement"]["net_equal"]:
+                sys.exit(f"{name}: floor and engine disagree on per-installer net")
+            runs[name].append(run)
+            print(
+                f"run {i + 1} {name}: evaluate {run['evaluate']:.2f} s "
+                f"(cpu {run['cpu']['evaluate']:.2f}), floor {run['floor']:.2f} s "
+                f"(cpu {run['floor_cpu']:.2f}), ratio {run['evaluate'] / run['floor']:.2f}x, "
+                f"peak {run['peak_mib']:.0f} MiB",
+                flush=True,
+            )
+    summary: dict[str, Any] = {"uptime_after": _uptime(), "trees": {}}
+    for name, found in runs.items():
+        figures = {
+            "tree": str(trees[name]),
+            "evaluate": _median(found, "evaluate"),
+            "floor": _median(found, "floor"),
+            "ratio": statistics.median(r["evaluate"] / r["floor"] for r in found),
+            "ratio_cpu": statistics.median(r["cpu"]["evaluate"] / r["floor_cpu"] for r in found),
+            "peak_mib": _median(found, "peak_mib"),
+            "peak_after_load_mib": _median(found, "peak_after_load_mib"),
+            "export": _median(found, "export"),
+            "runs": found,
+        }
+        summary["trees"][name] = figures
+        print(
+            f"{name} ({trees[name]}): medians of {len(found)}: "
+            f"evaluate {figures['evaluate']:.2f} s, "
+            f"floor {figures['floor']:.2f} s, engine/floor {figures['ratio']:.2f}x wall, "
+            f"{figures['ratio_cpu']:.2f}x cpu, export {figures['export']:.2f} s, "
+            f"peak {figures['peak_mib']:.0f} MiB"
+        )
+    print(f"uptime after: {summary['uptime_after']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(summary, indent=2, default=str))
+    print(f"written {args.json}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,16 @@ import polars as pl
 
 from payroll_export.export import export_period
 from payroll_export.zipwriter import DEFLATE
-from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, Result
+from scoring.result import (
+    KIND_TOTALS,
+    LINES_SCHEMA,
+    STATEMENTS_SCHEMA,
+    Result,
+    as_schema,
+    deduction_after_cap,
+    kind_sums,
+    net_of_totals,
+)
 
 PERIOD = "2025-06"
 
@@ -73,11 +82,7 @@ def synthetic_lines(count: int, installers: int) -> pl.DataFrame:
 
 def synthetic_result(count: int, installers: int) -> Result:
     lines = synthetic_lines(count, installers)
-    money = lines.group_by("installer_id").agg(
-        pl.col("amount_fen").filter(pl.col("kind") == "bonus").sum().alias("bonus_fen"),
-        (-pl.col("amount_fen").filter(pl.col("kind") == "deduction").sum()).alias("before"),
-    )
-    zero = pl.lit(0, pl.Int64)
+    money = lines.group_by("installer_id").agg(kind_sums())
     statements = money.sort("installer_id").select(
         pl.lit(PERIOD).alias("period"),
         "installer_id",
@@ -91,19 +96,15 @@ def synthetic_result(count: int, installers: int) -> Result:
         pl.lit(200, pl.Int64).alias("rating_den"),
         pl.lit("4.235").alias("rating"),
         pl.lit("A").alias("grade"),
-        "bonus_fen",
-        pl.col("before").alias("deduction_before_cap_fen"),
-        zero.alias("deduction_waived_by_cap_fen"),
-        pl.col("before").alias("deduction_fen"),
-        zero.alias("grievance_allowance_fen"),
-        zero.alias("prior_period_adjustment_fen"),
-        zero.alias("manual_adjustment_fen"),
-        (pl.col("bonus_fen") - pl.col("before")).alias("net_fen"),
+        *[pl.col(total.column) for total in KIND_TOTALS],
+        deduction_after_cap().alias("deduction_fen"),
     )
     return Result(
         period=PERIOD,
         lines=lines,
-        statements=statements.cast(STATEMENTS_SCHEMA),
+        statements=statements.with_columns(net_of_totals().alias("net_fen")).select(
+            as_schema(STATEMENTS_SCHEMA)
+        ),
         ranking=pl.DataFrame({"team_id": ["T1"], "rank": [1]}),
         surveys=pl.DataFrame(),
         about={"plan": {"id": "benchmark"}},

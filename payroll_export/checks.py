@@ -14,7 +14,18 @@ import re
 import polars as pl
 
 from scoring.errors import Problem
-from scoring.result import LINE_KINDS, LINE_SOURCES, LINES_SCHEMA, STATEMENTS_SCHEMA, Result
+from scoring.result import (
+    KIND_TOTALS,
+    LINE_KINDS,
+    LINE_SOURCES,
+    LINES_SCHEMA,
+    STATEMENT_MONEY_COLUMNS,
+    STATEMENTS_SCHEMA,
+    Result,
+    deduction_after_cap,
+    kind_sums,
+    net_of_totals,
+)
 
 GRADES = ("A", "B", "C", "D", "unrated")
 PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -26,16 +37,6 @@ MAX_LISTED = 20
 EXCEL_CELL_CHARS = 32_767
 _TOO_LONG = (
     f"文本超过 Excel 单元格上限 {EXCEL_CELL_CHARS} 字 / text longer than an Excel cell holds"
-)
-
-#: Statement column → the line kind it sums and the sign the lines carry.
-_KIND_TOTALS: tuple[tuple[str, str, int], ...] = (
-    ("bonus_fen", "bonus", 1),
-    ("deduction_before_cap_fen", "deduction", -1),
-    ("deduction_waived_by_cap_fen", "cap", 1),
-    ("grievance_allowance_fen", "allowance", 1),
-    ("prior_period_adjustment_fen", "adjustment", 1),
-    ("manual_adjustment_fen", "manual", 1),
 )
 
 
@@ -159,7 +160,7 @@ def _check_statements(period: str, statements: pl.DataFrame) -> list[Problem]:
         ),
     ]
     for column, dtype in statements.schema.items():
-        if column.endswith("_fen"):
+        if column in STATEMENT_MONEY_COLUMNS:
             checks.append(("金额为空 / empty amount", pl.col(column).is_null(), column))
         elif dtype == pl.String:
             checks.append((_TOO_LONG, _too_long(column), column))
@@ -168,14 +169,8 @@ def _check_statements(period: str, statements: pl.DataFrame) -> list[Problem]:
         problems += _listed(src, reason, rows, column=column, value=column)
     if problems:
         return problems
-    deduction = pl.col("deduction_before_cap_fen") - pl.col("deduction_waived_by_cap_fen")
-    net = (
-        pl.col("bonus_fen")
-        - pl.col("deduction_fen")
-        + pl.col("grievance_allowance_fen")
-        + pl.col("prior_period_adjustment_fen")
-        + pl.col("manual_adjustment_fen")
-    )
+    deduction = deduction_after_cap()
+    net = net_of_totals()
     problems += _listed(
         src,
         "扣款应等于封顶前扣款减封顶免扣 / deduction must be before_cap minus waived_by_cap",
@@ -225,12 +220,7 @@ def _check_lines(period: str, lines: pl.DataFrame) -> list[Problem]:
 
 def _check_totals(statements: pl.DataFrame, lines: pl.DataFrame) -> list[Problem]:
     """Each statement column equals the signed sum of its lines; no line without a statement."""
-    sums = lines.group_by("installer_id").agg(
-        [
-            (pl.col("amount_fen").filter(pl.col("kind") == kind).sum() * sign).alias(column)
-            for column, kind, sign in _KIND_TOTALS
-        ]
-    )
+    sums = lines.group_by("installer_id").agg(kind_sums())
     joined = statements.with_row_index("_index").join(
         sums, on="installer_id", how="full", suffix="_lines", coalesce=True
     )
@@ -242,7 +232,8 @@ def _check_totals(statements: pl.DataFrame, lines: pl.DataFrame) -> list[Problem
         value="installer_id",
     )
     joined = joined.filter(pl.col("_index").is_not_null())
-    for column, kind, _ in _KIND_TOTALS:
+    for total in KIND_TOTALS:
+        column, kind = total.column, total.kind
         from_lines = pl.col(f"{column}_lines").fill_null(0)
         problems += _listed(
             "statements",

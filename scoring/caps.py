@@ -13,14 +13,13 @@ from fractions import Fraction
 
 import polars as pl
 
-from scoring.evaluate import Period, TemplateValues, installer_scope_of
+from scoring.evaluate.explanations import TemplateValues, rule_title
 from scoring.money import yuan_text_expr
+from scoring.period import Period
 from scoring.result import LINES_SCHEMA
-from scoring.rules.compile import Compiler, Env, Needs
-from scoring.rules.parser import parse
-from scoring.rules.scope import Scope
+from scoring.rules.compile import Env, Needs
+from scoring.rules.compiled import CompiledPlan
 from scoring.rules.spec import Cap, FixedLimit, Plan
-from scoring.rules.templates import parse_template
 from scoring.rules.vocab import KIND_TEXT
 
 DEDUCTIONS = "_deductions_fen"
@@ -45,7 +44,7 @@ def limit_expr(cap: Cap) -> pl.Expr:
 
 
 def cap_lines(
-    plan: Plan, people: pl.LazyFrame, lines: pl.LazyFrame, env: Env, period: Period
+    plan: CompiledPlan, people: pl.LazyFrame, lines: pl.LazyFrame, env: Env, period: Period
 ) -> pl.LazyFrame:
     """One ``cap`` line per installer whose period deductions exceed its cap.
 
@@ -60,16 +59,14 @@ def cap_lines(
         .group_by("installer_id")
         .agg((-pl.col("amount_fen")).sum().cast(pl.Int64).alias(DEDUCTIONS))
     )
-    scope = installer_scope_of(plan)
     needs = Needs()
     chosen: pl.Expr = pl.lit(None, dtype=pl.Int32)
     limit: pl.Expr = pl.lit(None, dtype=pl.Int64)
     for index in reversed(range(len(plan.caps))):
-        cap = plan.caps[index]
-        holds = Compiler(scope, env, needs, cap.when).condition(parse(cap.when))
+        holds = plan.caps[index].when.expr(env, needs)
         chosen = pl.when(holds).then(pl.lit(index, dtype=pl.Int32)).otherwise(chosen)
-    for index, cap in enumerate(plan.caps):
-        limit = pl.when(pl.col("_cap") == index).then(limit_expr(cap)).otherwise(limit)
+    for index, compiled in enumerate(plan.caps):
+        limit = pl.when(pl.col("_cap") == index).then(limit_expr(compiled.cap)).otherwise(limit)
     waived = pl.col(DEDUCTIONS) - pl.col("_limit")
     id_type = people.collect_schema()["installer_id"]
     frame = (
@@ -81,10 +78,10 @@ def cap_lines(
         )
         .filter(pl.col("_waived").is_not_null())
     )
-    texts = {lang: _explanations(plan, scope, needs, env, period, lang) for lang in ("zh", "en")}
-    ids = {index: cap.id for index, cap in enumerate(plan.caps)}
+    texts = {lang: _explanations(plan, needs, env, period, lang) for lang in ("zh", "en")}
+    ids = {index: compiled.cap.id for index, compiled in enumerate(plan.caps)}
     return frame.select(
-        pl.lit(len(plan.rules) + len(plan.period_rules), dtype=pl.Int32).alias("_seq"),
+        pl.lit(plan.cap_seq, dtype=pl.Int32).alias("_seq"),
         pl.lit(period.name).alias("period"),
         "installer_id",
         pl.col("_cap").replace_strict(ids, return_dtype=pl.String).alias("rule_id"),
@@ -147,16 +144,14 @@ def carried_lines(
     )
 
 
-def _explanations(
-    plan: Plan, scope: Scope, needs: Needs, env: Env, period: Period, lang: str
-) -> pl.Expr:
+def _explanations(plan: CompiledPlan, needs: Needs, env: Env, period: Period, lang: str) -> pl.Expr:
     text: pl.Expr = pl.lit(None, pl.String)
     for index in reversed(range(len(plan.caps))):
-        cap = plan.caps[index]
-        title = cap.id if cap.title is None else (cap.title.zh if lang == "zh" else cap.title.en)
+        compiled = plan.caps[index]
+        cap = compiled.cap
         specials = {
             "rule_id": pl.lit(cap.id),
-            "rule": pl.lit(title),
+            "rule": pl.lit(rule_title(cap, lang)),
             "kind": pl.lit(KIND_TEXT[lang]["cap"]),
             "installer_id": pl.col("installer_id").cast(pl.String),
             "period": pl.lit(period.name),
@@ -165,9 +160,10 @@ def _explanations(
             "limit": yuan_text_expr(pl.col("_limit")),
             "deductions": yuan_text_expr(pl.col(DEDUCTIONS)),
         }
-        values = TemplateValues(env.zone_name, scope, {lang: specials}, plan.parameters, needs)
-        template = cap.explain.zh if lang == "zh" else cap.explain.en
-        rendered = values.render(parse_template(template), lang)
+        values = TemplateValues(
+            env.zone_name, plan.installer_scope, {lang: specials}, plan.spec.parameters, needs
+        )
+        rendered = values.render(compiled.explain[lang], lang)
         text = pl.when(pl.col("_cap") == index).then(rendered).otherwise(text)
     return text
 

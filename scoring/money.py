@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 import polars as pl
@@ -128,6 +128,50 @@ def parse_amount(text: str) -> int:
         return parse_yuan(text)
     except MoneyError as exc:
         raise InputError(str(exc)) from None
+
+
+def decimal_of(value: object) -> Decimal:
+    """A number written in a plan (text, int, Decimal, float) as an exact Decimal.
+
+    A float is read as it prints (``0.1`` is ``Decimal("0.1")``); true/false, NaN and infinity
+    are refused with a :class:`MoneyError`.
+    """
+    if isinstance(value, bool):
+        raise MoneyError("需要数字 / a number is needed, not true/false")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise MoneyError(f"不是数字 / not a number: {value!r}") from None
+    else:
+        raise MoneyError(f"需要数字 / a number is needed, not {type(value).__name__}")
+    if not number.is_finite():
+        raise MoneyError(f"不是有限数 / not a finite number: {value!r}")
+    return number
+
+
+def to_fen(value: object) -> int:
+    """An amount of a plan in yuan (text as :func:`parse_yuan` reads it, int, Decimal, a float
+    of at most two decimals) as integer fen, never negative; a :class:`MoneyError` otherwise."""
+    if isinstance(value, str):
+        fen = parse_yuan(value)
+    else:
+        scaled = decimal_of(value) * FEN_PER_YUAN
+        if scaled != scaled.to_integral_value():
+            raise MoneyError(f"金额最多两位小数 / at most two decimals: {value}")
+        fen = int(scaled)
+    if fen < 0:
+        raise MoneyError(
+            "金额不能为负,扣款请用 kind: deduction / an amount is never negative; "
+            "use kind: deduction"
+        )
+    return fen
 
 
 def format_fen(fen: int) -> str:

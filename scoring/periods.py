@@ -30,7 +30,7 @@ from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period import Period
 from scoring.result import LINES_SCHEMA, Result, as_schema
-from scoring.rules.check import check_bytes, load_plan_text, standard_plan_path
+from scoring.rules.load import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.store import Store
 from scoring.store import adjustments as store_adjustments

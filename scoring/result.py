@@ -5,8 +5,10 @@ Money columns are Int64 fen and end in ``_fen``; the payroll export formats them
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -59,8 +61,59 @@ STATEMENTS_SCHEMA = pl.Schema(
     ]
 )
 
-#: The money columns of a statement, in the payroll sheet's order (fen).
+#: The money columns of a statement, in STATEMENTS_SCHEMA order.
 STATEMENT_MONEY_COLUMNS = tuple(name for name in STATEMENTS_SCHEMA if name.endswith("_fen"))
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    """A statement money column that totals an installer's lines of one ``kind``: the sum of
+    those lines times ``sign``, the sign they carry (a deduction column shows a positive sum
+    of negative lines)."""
+
+    column: str
+    kind: str
+    sign: int
+
+
+#: Every line kind and its statement column. The other two money columns follow from these:
+#: ``deduction_fen`` (before the cap minus waived by it) and ``net_fen`` (the sum of all the
+#: lines).
+KIND_TOTALS = (
+    KindTotal("bonus_fen", "bonus", 1),
+    KindTotal("deduction_before_cap_fen", "deduction", -1),
+    KindTotal("deduction_waived_by_cap_fen", "cap", 1),
+    KindTotal("grievance_allowance_fen", "allowance", 1),
+    KindTotal("prior_period_adjustment_fen", "adjustment", 1),
+    KindTotal("manual_adjustment_fen", "manual", 1),
+)
+#: The sign of the amount of each line kind.
+KIND_SIGNS = {total.kind: total.sign for total in KIND_TOTALS}
+
+
+def kind_sums() -> list[pl.Expr]:
+    """Aggregations over an installer's lines: each KIND_TOTALS column (Int64)."""
+    amount = pl.col("amount_fen")
+    return [
+        (amount.filter(pl.col("kind") == total.kind).sum() * total.sign)
+        .cast(pl.Int64)
+        .alias(total.column)
+        for total in KIND_TOTALS
+    ]
+
+
+def deduction_after_cap() -> pl.Expr:
+    """``deduction_fen`` of a statement from its totals."""
+    return pl.col("deduction_before_cap_fen") - pl.col("deduction_waived_by_cap_fen")
+
+
+def net_of_totals() -> pl.Expr:
+    """``net_fen`` of a statement from its totals and ``deduction_fen``: what its lines add up
+    to (bonus - deduction + allowance + adjustments)."""
+    in_deduction = ("deduction", "cap")
+    terms = [pl.col(t.column) * t.sign for t in KIND_TOTALS if t.kind not in in_deduction]
+    return reduce(operator.add, terms) - pl.col("deduction_fen")
+
 
 #: Surveys of the period and whether they count: reason is null when counted, else
 #: ``superseded``, ``outside_window`` or ``job_not_completed``.

@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from scoring.evaluate import Inputs, decode_extras, prepare
+from scoring.evaluate.inputs import Inputs
+from scoring.evaluate.prepare import decode_extras, prepare
 from scoring.period import Period
 from scoring.rules.check_service import done_scope, record_scope
 from scoring.rules.compile import Compiler, Deadlines, Env, Needs

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scoring.api import create_app
-from scoring.rules.check import standard_plan_path
+from scoring.rules.load import standard_plan_path
 from scoring.settings import Settings
 from scoring.store import open_store
 from tests import inputs

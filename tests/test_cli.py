@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scoring.cli import app
-from scoring.rules.check import standard_plan_path
+from scoring.rules.load import standard_plan_path
 from tests import inputs
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -22,7 +22,7 @@ import polars as pl
 from scoring import entities
 from scoring.pipeline import run
 from scoring.result import Result
-from scoring.rules.check import load_plan, load_plan_text, standard_plan_path
+from scoring.rules.load import load_plan, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.workdays import WorkCalendar
 

@@ -13,11 +13,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from scoring import pipeline
+from scoring.checksums import input_checksums
 from scoring.entities import ID_COLUMNS, new_id_type
 from scoring.errors import InputError
 from scoring.importer import ImportReport, import_paths
 from scoring.periods import Context
-from scoring.pipeline import input_checksums
 from scoring.rules import load_plan, standard_plan_path
 from scoring.store import Store
 from scoring.store import records as records_module

@@ -14,7 +14,7 @@ from scoring.errors import PeriodError
 from scoring.importer import import_paths
 from scoring.periods import Context, close, compute, result_for_export, simulate
 from scoring.result import Result
-from scoring.rules.check import standard_plan_path
+from scoring.rules.load import standard_plan_path
 from scoring.store import Store
 from scoring.store import adjustments as store_adjustments
 from scoring.store import periods as store_periods

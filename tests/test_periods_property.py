@@ -24,7 +24,7 @@ from scoring.periods import (
     store_plan_file,
 )
 from scoring.pipeline import run
-from scoring.rules.check import standard_plan_path
+from scoring.rules.load import standard_plan_path
 from scoring.store import Store, open_store
 from scoring.store import periods as store_periods
 from tests import inputs

@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from scoring.checksums import table_checksum
 from scoring.entities import ID_COLUMNS, new_id_type
-from scoring.errors import CalendarError, InputError, PeriodError
-from scoring.evaluate import encode_ids
-from scoring.pipeline import run, table_checksum
+from scoring.errors import CalendarError, InputError
+from scoring.evaluate.ids import encode_ids
+from scoring.pipeline import run
 from scoring.result import LINES_SCHEMA, STATEMENTS_SCHEMA, SURVEY_STATUS_SCHEMA
-from scoring.rules.check import load_plan_text
+from scoring.rules.load import load_plan_text
 from scoring.rules.spec import Plan
 from tests.test_evaluate_builders import (
     ZONE,
@@ -160,7 +161,7 @@ def test_checksums_of_rows_already_in_key_order_equal_those_sorted_first() -> No
 def test_input_checksums_are_stable_across_processes() -> None:
     code = (
         "import polars as pl, datetime as dt;"
-        "from scoring.pipeline import table_checksum;"
+        "from scoring.checksums import table_checksum;"
         "f = pl.DataFrame({'id': ['b', 'a'], 'n': [1, None], 'ok': [True, None],"
         " 't': [dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None]});"
         "print(table_checksum(f, ('id',)))"
@@ -194,8 +195,15 @@ def test_money_on_a_job_without_shares_is_an_error_not_a_silent_drop() -> None:
 
 
 def test_a_bad_period_is_refused() -> None:
-    with pytest.raises(PeriodError):
+    # The one period parser (scoring.period.Period) refuses it as a bad input, quoting it.
+    with pytest.raises(InputError, match="2025-13"):
         small_world().run("2025-13")
+
+
+def test_a_period_as_typed_is_the_same_period() -> None:
+    world = small_world()
+    assert world.run(" ２０２５-１０ ").period == "2025-10"
+    assert_frame_equal(world.run(" ２０２５-１０ ").lines, world.run("2025-10").lines)
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -379,7 +387,7 @@ def test_a_plan_without_per_event_rules_pays_its_period_rules_only() -> None:
 
 
 def test_explanations_come_out_the_same_whatever_the_slice_size() -> None:
-    from scoring.evaluate import explain_lines
+    from scoring.evaluate.explanations import explain_lines
     from scoring.rules.templates import text_layouts
 
     layouts = text_layouts(

@@ -308,7 +308,7 @@ def test_a_later_as_of_never_turns_breached_into_pending(
 
 
 def test_frames_with_categorical_ids_give_the_same_rows() -> None:
-    from scoring.evaluate import encode_ids
+    from scoring.evaluate.ids import encode_ids
 
     world = callback_world("2025-10-09 10:00")
     world.job("J1", {"I1": "0.5", "I2": "0.5"}, completed="2025-09-10 10:00")

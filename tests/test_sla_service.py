@@ -106,7 +106,7 @@ def test_a_plan_in_force_without_service_levels_is_one_clear_error(
 ) -> None:
     from scoring.errors import PlanError
     from scoring.periods import store_plan_file
-    from scoring.rules.check import standard_plan_path
+    from scoring.rules.load import standard_plan_path
 
     imported(store, tmp_path)
     text = standard_plan_path().read_text(encoding="utf-8")

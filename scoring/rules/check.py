@@ -1,10 +1,9 @@
-"""Load and check a plan file, reporting every problem with its line and column.
+"""Check a plan, reporting every problem with its line and column.
 
-``check_plan(path)`` never raises for a bad plan: it returns every problem it finds (YAML syntax,
+``check_text`` never raises for a bad plan: it returns every problem it finds (YAML syntax,
 unknown keys with "did you mean", bad amounts, conditions that do not parse or name unknown
-fields, unknown rule references, duplicate rule ids, unknown template placeholders).
-``load_plan(path)`` returns the validated :class:`Plan` or raises one :class:`PlanError`
-carrying all of them. The command line's ``scoring plan check`` is a thin layer over these.
+fields, unknown rule references, duplicate rule ids, unknown template placeholders), and the
+syntax trees of the conditions, which the loader (:mod:`scoring.rules.load`) compiles.
 
 Checking is done in two passes so that one mistake does not hide the others: pydantic checks
 the shape of the whole plan, then each part that is well-formed on its own (a rule, a cap, the
@@ -13,17 +12,15 @@ rating) is checked against the rest of the plan (fields, references, placeholder
 
 from __future__ import annotations
 
-import hashlib
 import re
 import types
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from scoring.errors import PlanError, Problem
+from scoring.errors import Problem
 from scoring.rules import ast
 from scoring.rules.amounts import AmountError, resolve
 from scoring.rules.check_service import check_service_levels
@@ -61,59 +58,22 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PARAMS = TypeAdapter(dict[str, ParamValue])
 
 
-def standard_plan_path() -> Path:
-    """The plan the product ships (REFERENCE_PLAN.md)."""
-    return Path(str(resources.files("scoring.rules") / "plans" / "standard.yaml"))
+@dataclass(frozen=True)
+class Checked:
+    """What a check found: the plan when it is valid, every problem (sorted by place), and the
+    syntax tree of each condition that parsed and type-checked, by its place in the file."""
+
+    plan: Plan | None
+    problems: list[Problem]
+    conditions: Mapping[DataPath, ast.Node]
 
 
-def check_plan(path: Path | str) -> list[Problem]:
-    """Every problem of the plan file at ``path`` (empty when the plan is valid)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [Problem(str(path), f"无法读取方案文件 / cannot read the plan file: {exc}")]
-    _, problems = check_bytes(raw, str(path))
-    return problems
-
-
-def load_plan(path: Path | str) -> Plan:
-    """The validated plan at ``path``; :class:`PlanError` listing every problem otherwise."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(f"无法读取方案文件 / cannot read the plan file {path}: {exc}") from exc
-    plan, problems = check_bytes(raw, str(path))
-    if plan is None:
-        raise PlanError(
-            f"方案有误 / the plan {path} is invalid ({len(problems)} problems)", problems
-        )
-    return plan
-
-
-def load_plan_text(text: str, source: str = "<plan>") -> Plan:
-    """A plan from YAML text (tests, the web editor); raises :class:`PlanError` like load_plan."""
-    plan, problems = check_bytes(text.encode("utf-8"), source)
-    if plan is None:
-        raise PlanError(f"方案有误 / the plan is invalid ({len(problems)} problems)", problems)
-    return plan
-
-
-def check_bytes(raw: bytes, source: str) -> tuple[Plan | None, list[Problem]]:
-    """Check a plan given as bytes: (the plan if valid, every problem)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(source, f"方案须为 UTF-8 / the plan must be UTF-8: {exc}")]
+def check_text(text: str, source: str) -> Checked:
+    """Check the plan ``text`` (YAML) read from ``source`` (named in the problems)."""
     checker = _Checker(compose_located(text), source)
     plan = checker.run()
     problems = sorted(checker.problems, key=lambda p: (p.line or 0, p.col or 0))
-    if plan is not None and not problems:
-        plan._checksum = hashlib.sha256(raw).hexdigest()
-        plan._path = source
-        return plan, []
-    return None, problems
+    return Checked(None if problems else plan, problems, checker.conditions)
 
 
 # -- pydantic errors → located problems ------------------------------------------------------
@@ -209,6 +169,7 @@ class _Checker:
         self.params: dict[str, object] = {}
         self.broken: list[tuple[str, int, dict[str, Any]]] = []
         self.rule_ids: list[str] = []
+        self.conditions: dict[DataPath, ast.Node] = {}
         for mark, message in located.problems:
             self.problems.append(Problem(source, message, line=mark.line, col=mark.col))
 
@@ -512,8 +473,11 @@ class _Checker:
                 path, exc.span[0], f"条件无法解析 / cannot read the condition: {exc.message}"
             )
             return None
-        for error in check_condition(node, scope):
+        errors = check_condition(node, scope)
+        for error in errors:
             self.add_in_text(path, error.span[0], error.message)
+        if not errors:
+            self.conditions[path] = node
         return node
 
     def check_amount(
@@ -611,8 +575,3 @@ def _key_problem(key: str, ty: Ty, values: Sequence[str] | None) -> str | None:
             f" (可选 / values: {', '.join(values)})"
         )
     return None
-
-
-def problems_text(problems: Sequence[Problem]) -> str:
-    """The problems as lines ``file, line L:C: reason`` (for the command line)."""
-    return "\n".join(str(p) for p in problems)

@@ -20,14 +20,8 @@ import polars as pl
 
 from scoring.rules import ast
 from scoring.rules.functions import FUNCTIONS, _fraction_terms
-from scoring.rules.parser import parse
 from scoring.rules.scope import FieldInfo, Scope, relation_scope
-from scoring.rules.typecheck import (
-    RELATION_METHODS,
-    TIME_ARITHMETIC,
-    check_condition,
-    literal_value,
-)
+from scoring.rules.typecheck import RELATION_METHODS, TIME_ARITHMETIC, literal_value
 from scoring.rules.types import Ty, Val, numeric
 
 _COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
@@ -315,16 +309,3 @@ def _number_arithmetic(op: str, left: Val, right: Val) -> Val:
     numerator = pl.when(right.expr != 0).then(left.expr * right.den * sign_expr)
     denominator = pl.when(right.expr != 0).then((right.expr * left.den).abs())
     return Val(Ty.NUM, numerator, denominator)
-
-
-def compile_condition(source: str, scope: Scope, env: Env, needs: Needs | None = None) -> pl.Expr:
-    """Parse, check and compile ``source``; the plan check has already reported any error.
-
-    Raises :class:`CompileError` when the condition is invalid, which only happens if a plan
-    skipped :func:`scoring.rules.check.load_plan`.
-    """
-    node = parse(source)
-    errors = check_condition(node, scope)
-    if errors:
-        raise CompileError("; ".join(e.message for e in errors))
-    return Compiler(scope, env, needs if needs is not None else Needs(), source).condition(node)

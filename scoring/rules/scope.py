@@ -43,7 +43,6 @@ JOB_RELATIONS: dict[str, str] = {
 }
 
 JOB_PREFIX = "job."
-EXTRA_PREFIX = "extra:"
 
 
 @dataclass(frozen=True, slots=True)

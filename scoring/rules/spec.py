@@ -13,7 +13,7 @@ fields of their source, rule references, template placeholders) is checked in
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from scoring.money import FEN_PER_YUAN, MoneyError, parse_yuan
+from scoring.money import decimal_of, to_fen
 
 Kind = Literal["bonus", "deduction", "allowance"]
 Source = Literal["survey", "revisit", "complaint", "job"]
@@ -48,48 +48,6 @@ _IDENT = r"^[a-z][a-z0-9_]*$"
 RuleId = Annotated[str, Field(pattern=_IDENT, max_length=64)]
 
 
-def _decimal(value: object) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("需要数字 / a number is needed, not true/false")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"不是数字 / not a number: {value!r}") from None
-    else:
-        raise ValueError(f"需要数字 / a number is needed, not {type(value).__name__}")
-    if not number.is_finite():
-        raise ValueError(f"不是有限数 / not a finite number: {value!r}")
-    return number
-
-
-def to_fen(value: object) -> int:
-    """Yuan (text, int, Decimal, a float of at most two decimals) → integer fen, never negative."""
-    if isinstance(value, str):
-        try:
-            fen = parse_yuan(value)
-        except MoneyError as exc:
-            raise ValueError(str(exc)) from None
-    else:
-        number = _decimal(value)
-        scaled = number * FEN_PER_YUAN
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"金额最多两位小数 / at most two decimals: {value}")
-        fen = int(scaled)
-    if fen < 0:
-        raise ValueError(
-            "金额不能为负,扣款请用 kind: deduction / an amount is never negative; "
-            "use kind: deduction"
-        )
-    return fen
-
-
 def to_fraction(value: object) -> Fraction:
     """A ratio written ``"4.60"``, ``4.6``, ``20`` or ``"1/2"`` → an exact fraction."""
     if isinstance(value, Fraction):
@@ -99,7 +57,7 @@ def to_fraction(value: object) -> Fraction:
             return Fraction(value.replace(" ", ""))
         except (ValueError, ZeroDivisionError):
             raise ValueError(f"不是分数 / not a fraction: {value!r}") from None
-    return Fraction(_decimal(value))
+    return Fraction(decimal_of(value))
 
 
 _NUMBER_TEXT = {
@@ -410,7 +368,7 @@ class Dispatch(Strict):
 
 
 class Plan(Strict):
-    """A whole incentive plan. Load it with :func:`scoring.rules.check.load_plan`."""
+    """A whole incentive plan. Load it with :func:`scoring.rules.load.load_plan`."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
     version: int = Field(ge=1)
@@ -430,6 +388,8 @@ class Plan(Strict):
 
     _checksum: str | None = PrivateAttr(default=None)
     _path: str | None = PrivateAttr(default=None)
+    #: Its compiled form (scoring.rules.compiled.CompiledPlan), made once by the loader.
+    _compiled: object = PrivateAttr(default=None)
 
     @property
     def checksum(self) -> str | None:

@@ -19,7 +19,6 @@ from scoring.rules.lexer import ExprError
 from scoring.rules.scope import JOB_RELATIONS, Scope, relation_scope
 from scoring.rules.types import ORDERED, Ty, TypeInfo, numeric, same_kind
 
-ARITHMETIC = frozenset({"+", "-", "*", "/"})
 COMPARISON = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
 #: ``job.has_complaint`` → ("complaint", "any"), ``job.count_surveys`` → ("survey", "count").

@@ -27,7 +27,7 @@ from scoring.errors import ScoringError
 from scoring.period import Period
 from scoring.periods import ClosedMeanwhile, Context, compute
 from scoring.result import Result
-from scoring.rules.check import standard_plan_path
+from scoring.rules.load import standard_plan_path
 from scoring.services.access import Caller, Right, require
 from scoring.services.runtime import Runtime
 from scoring.store import Store

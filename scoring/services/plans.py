@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scoring.errors import Problem
 from scoring.periods import store_plan_file
-from scoring.rules.check import check_bytes
+from scoring.rules.load import check_bytes
 from scoring.rules.spec import Plan
 from scoring.services.access import Caller, Right, require
 from scoring.store import Store
