@@ -24,6 +24,7 @@ from scoring.services.access import Caller
 from scoring.services.runtime import Runtime
 from scoring.settings import db_url, get_settings
 from scoring.store import Store, open_store
+from scoring.store.db import as_busy
 from scoring.timefmt import local_time
 
 app = typer.Typer(
@@ -97,6 +98,10 @@ def user_errors(func: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug of ours: say so plainly, keep the detail for -v
+            busy = as_busy(exc)
+            if busy is not None:
+                err.print(f"[bold red]错误 / error:[/] {busy}", markup=True, highlight=False)
+                raise typer.Exit(USER_ERROR) from None
             if state.verbose:
                 raise
             err.print(

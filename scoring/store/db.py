@@ -42,6 +42,31 @@ READ_CACHE_KIB = 8_192
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+class StoreBusy(StoreError):
+    """Another writer held the store for longer than the busy timeout."""
+
+
+#: Words by which SQLite and PostgreSQL say that a lock could not be had in time.
+_BUSY_WORDS = (
+    "database is locked",
+    "database table is locked",
+    "lock timeout",
+    "could not obtain lock",
+)
+
+
+def as_busy(exc: BaseException) -> StoreBusy | None:
+    """A clear user error for a store kept busy by another writer (else None): one message
+    for SQLAlchemy's and ADBC's errors alike, never the driver's text."""
+    text = str(exc).lower()
+    if any(word in text for word in _BUSY_WORDS):
+        return StoreBusy(
+            "数据库正忙(另一项导入或关账正在写入),请稍后重试 / the store is busy: another "
+            "import or close is writing; try again in a minute"
+        )
+    return None
+
+
 def now_us() -> int:
     """Now as microseconds since the Unix epoch (the store's timestamp unit)."""
     return time.time_ns() // 1000

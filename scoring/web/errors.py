@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from payroll_export import ExportError
 from scoring.errors import NotFoundError, PeriodError, Problem, ScoringError, StoreError
 from scoring.services.access import Forbidden
+from scoring.store.db import as_busy
 from scoring.web.models import ErrorOut, ProblemOut
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    busy = as_busy(exc)
+    if busy is not None:
+        response = error_response(request, 503, busy.message)
+        response.headers["Retry-After"] = "30"
+        return response
     log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, 500, "内部错误,已记录日志 / internal error; it has been logged")
 
