@@ -30,6 +30,7 @@ import polars as pl
 from scoring.errors import InputError
 from scoring.ingest.csvrows import RowProblem, count_bytes, is_plain, read_lines
 from scoring.ingest.model import ROW
+from scoring.ingest.xlsx_extent import check_extent
 
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -276,6 +277,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.
             f"文件 {name} 中没有工作表 {sheet!r},现有:{listed} / "
             f"file {name} has no sheet {sheet!r}; sheets: {listed}"
         )
+    check_extent(path, sheet)
     try:
         # header_row=None with skip_rows=0 keeps leading empty rows, so index + 1 is the row
         # number Excel shows; dtypes="string" gives the canonical text of typed cells.
