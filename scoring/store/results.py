@@ -140,12 +140,13 @@ def installer_lines(
     conn: Connection, status: Status, period: str, installer_id: str
 ) -> list[dict[str, Any]]:
     table = TABLES[status].lines
+    # No ORDER BY in SQL: SQLite would then walk the (period, line_no) primary key through
+    # the whole month to avoid a sort (476 ms a read on the national month) instead of
+    # seeking the (period, installer_id) index; an installer's few lines are sorted here.
     rows = conn.execute(
-        select(table)
-        .where(table.c.period == period, table.c.installer_id == installer_id)
-        .order_by(table.c.line_no)
+        select(table).where(table.c.period == period, table.c.installer_id == installer_id)
     )
-    return [dict(r._mapping) for r in rows]
+    return sorted((dict(r._mapping) for r in rows), key=lambda row: int(row["line_no"]))
 
 
 @dataclass(frozen=True)
