@@ -32,6 +32,7 @@ from scoring.services.runtime import Runtime
 from scoring.settings import Settings, db_url, get_settings
 from scoring.store import open_store
 from scoring.web import (
+    auth,
     errors,
     pages_home,
     pages_hr,
@@ -104,6 +105,7 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
+    auth.install(app)
 
     @app.middleware("http")
     async def refresh_after_changes(request: Request, call_next: Any) -> Response:
@@ -114,6 +116,7 @@ def create_app(
                 await run_in_threadpool(services.refresher.kick)
         return response
 
+    app.include_router(auth.router)
     for module in (
         routes_imports,
         routes_periods,
