@@ -43,18 +43,20 @@ from scoring.web import (
     routes_imports,
     routes_periods,
     routes_plans,
+    routes_users,
 )
-from scoring.web.deps import USER_HEADER, Services
+from scoring.web.deps import Services
 from scoring.web.refresher import Refresher
 
 log = logging.getLogger(__name__)
 
-DESCRIPTION = f"""
+DESCRIPTION = """
 售后服务满意度激励与评分引擎 / satisfaction-linked incentive and scoring engine.
 
-The header `{USER_HEADER}` names who acts (default `web`); it is recorded in the audit log.
-There is no authentication: run the service behind an authenticating proxy that sets it.
-Money is yuan text with two decimals (`"12.50"`).
+Sign in with `POST /api/token` (form fields `username` and `password`, the OAuth2 password
+flow) and send the token as `Authorization: Bearer TOKEN` on every other `/api` call. What a
+user may do and see follows its role and scope (hr, operations, dealer, installer); the audit
+log records the signed-in login. Money is yuan text with two decimals (`"12.50"`).
 """
 
 
@@ -103,6 +105,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # the Swagger and ReDoc pages load scripts from a CDN; no internet here
         redoc_url=None,
+        openapi_url=None,  # served below, declared public like every route's access
     )
     errors.install(app)
     auth.install(app)
@@ -117,12 +120,19 @@ def create_app(
         return response
 
     app.include_router(auth.router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[auth.Public])
+    def openapi_document() -> dict[str, Any]:
+        """The API's description (what the routes are, not any data): open to everyone."""
+        return app.openapi()
+
     for module in (
         routes_imports,
         routes_periods,
         routes_plans,
         routes_disputes,
         routes_audit,
+        routes_users,
         pages_home,
         pages_me,
         pages_ranking,

@@ -735,11 +735,17 @@ def demo_command(
         out.print(f"  {path}", markup=False, highlight=False)
     # The command as it was run (./.venv/bin/scoring after scripts/demo.sh), so it can be pasted.
     program = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "scoring" else "scoring"
-    out.print(
-        f"继续查看 / explore: {program} --db sqlite:///{run.db_path.resolve()} audit",
-        markup=False,
-        highlight=False,
+    db = f"sqlite:///{run.db_path.resolve()}"
+    out.print(f"继续查看 / explore: {program} --db {db} audit", markup=False, highlight=False)
+    out.print(f"网页 / web: {program} --db {db} serve", markup=False, highlight=False)
+    out.print("然后打开 / then open http://127.0.0.1:8000/login", markup=False, highlight=False)
+    people = Grid(
+        "演示账号(仅本演示库,每次运行新生成)/ demo users (this demo store only, new each run)",
+        ["账号 / login", "角色 / role", "密码 / password", "范围 / sees"],
     )
+    for person in run.people:
+        people.add_row(person.login, person.role.value, person.password, person.scope)
+    emit(people)
 
 
 @app.command("serve")

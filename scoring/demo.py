@@ -6,6 +6,7 @@ computes and closes the month, exports payroll, and returns what a person wants 
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -18,12 +19,13 @@ from scoring.demo_data import DEMO, generate, write_files
 from scoring.importer import ImportReport
 from scoring.period import Period
 from scoring.result import Result
-from scoring.services.access import Caller
+from scoring.services import users
+from scoring.services.access import Caller, Role
 from scoring.services.exports import export
 from scoring.services.imports import import_files
 from scoring.services.periods import close
 from scoring.services.runtime import Runtime
-from scoring.store import open_store
+from scoring.store import Store, open_store
 
 DEFAULT_PERIOD = Period(2025, 10)  # includes National Day and a make-up working Saturday
 
@@ -37,6 +39,54 @@ class DemoRun:
     result: Result
     files: ExportedFiles
     seconds: dict[str, float] = field(default_factory=dict)
+    #: One user of each role on the demo store, with its password (shown once, by the demo).
+    people: list[DemoUser] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    role: Role
+    password: str
+    scope: str  # what the user sees, in words
+
+
+def _demo_password() -> str:
+    """A fresh random password: demo stores get copied around, so no fixed password."""
+    return "demo-" + secrets.token_urlsafe(9)
+
+
+def add_demo_users(store: Store, result: Result, *, caller: Caller) -> list[DemoUser]:
+    """hr, ops, a dealer user of the dealer of the installer with the most lines (the most to
+    look at) and that installer's own account, each with a new random password."""
+    busiest = (
+        result.lines.group_by("installer_id")
+        .len()
+        .sort(["len", "installer_id"], descending=[True, False])
+        .item(0, "installer_id")
+    )
+    row = result.statements.filter(pl.col("installer_id") == busiest).row(0, named=True)
+    dealer_id, installer_id = str(row["dealer_id"]), str(busiest)
+    chosen: list[tuple[str, Role, tuple[str, ...], str | None, str]] = [
+        ("hr", Role.HR, (), None, "全部 / everything"),
+        ("ops", Role.OPERATIONS, (), None, "方案与只读期间 / plans, periods read-only"),
+        ("dealer", Role.DEALER, (dealer_id,), None, f"经销商 / dealer {dealer_id}"),
+        (installer_id, Role.INSTALLER, (), installer_id, f"本人 / own statement {installer_id}"),
+    ]
+    people = []
+    for login, role, dealer_ids, own, words in chosen:
+        password = _demo_password()
+        users.add_user(
+            store,
+            caller=caller,
+            login=login,
+            role=role,
+            password=password,
+            dealer_ids=dealer_ids,
+            installer_id=own,
+        )
+        people.append(DemoUser(login, role, password, words))
+    return people
 
 
 def run_demo(
@@ -85,7 +135,8 @@ def run_demo(
             fresh=False,
         )
         seconds["export"] = time.perf_counter() - t
-    return DemoRun(folder, db_path, inputs, report, result, files, seconds)
+        people = add_demo_users(store, result, caller=caller)
+    return DemoRun(folder, db_path, inputs, report, result, files, seconds, people)
 
 
 def grade_counts(result: Result) -> dict[str, int]:

@@ -125,3 +125,57 @@ def page_csrf(client: TestClient, path: str = "/login") -> str:
     """The CSRF token a signed-in client's forms carry (any page with a form will do; the
     sign-in page shows the session's token once signed in)."""
     return csrf_from(client.get(path).text)
+
+
+def ensure_user(
+    store: Store,
+    role: Role,
+    *,
+    login: str,
+    dealer_ids: tuple[str, ...] = (),
+    installer_id: str | None = None,
+) -> str:
+    """A user of ``role`` named ``login`` (created unless it exists); its bearer token."""
+    known = {u.login for u in users.list_users(store, caller=ADMIN)}
+    if login not in known:
+        users.add_user(
+            store,
+            caller=ADMIN,
+            login=login,
+            role=role,
+            password=PASSWORD,
+            dealer_ids=dealer_ids,
+            installer_id=installer_id,
+        )
+    return token_for(store, login)
+
+
+def store_of(client: TestClient) -> Store:
+    """The store of a started application (inside ``with TestClient(app)``)."""
+    store: Store = client.app.state.services.store  # type: ignore[attr-defined]
+    return store
+
+
+def as_user(
+    client: TestClient,
+    role: Role,
+    login: str,
+    *,
+    dealer_ids: tuple[str, ...] = (),
+    installer_id: str | None = None,
+) -> dict[str, str]:
+    """Bearer headers of a user of the running application (created on first use)."""
+    token = ensure_user(
+        store_of(client),
+        role,
+        login=login,
+        dealer_ids=dealer_ids,
+        installer_id=installer_id,
+    )
+    return bearer(token)
+
+
+def page_client(client: TestClient, login: str, password: str = PASSWORD) -> TestClient:
+    """Another browser on the same running application, signed in as ``login`` (own cookies)."""
+    other = TestClient(client.app)
+    return signed_in(other, login, password)

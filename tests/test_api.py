@@ -15,18 +15,27 @@ from fastapi.testclient import TestClient
 
 from scoring.api import create_app
 from scoring.rules.load import standard_plan_path
+from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import open_store
 from tests import inputs
+from tests.auth_helpers import as_user, bearer, ensure_user
 
 PERIOD = "2025-10"
 YUAN = re.compile(r"^-?\d+\.\d{2}$")
-HR = {"X-Scoring-User": "hr-li"}
+#: Requests go as the HR user hr-li (the client's default token); this says so where it matters.
+HR: dict[str, str] = {}
+HR_LOGIN = "hr-li"
 
 
 def make_client(url: str, tmp_path: Path, **kwargs: Any) -> TestClient:
+    """A client of an application on ``url``, signed in as the HR user hr-li."""
     settings = Settings(rejects_dir=tmp_path / "rejected")
-    return TestClient(create_app(settings, store_url=url, refresh="inline"), **kwargs)
+    with open_store(url) as store:
+        token = ensure_user(store, Role.HR, login=HR_LOGIN)
+    client = TestClient(create_app(settings, store_url=url, refresh="inline"), **kwargs)
+    client.headers.update(bearer(token))
+    return client
 
 
 @pytest.fixture
@@ -34,6 +43,11 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     """An application on a fresh SQLite store, started and stopped around the test."""
     with make_client(f"sqlite:///{tmp_path / 'api.db'}", tmp_path) as test_client:
         yield test_client
+
+
+def _hr_token(url: str) -> str:
+    with open_store(url) as store:
+        return ensure_user(store, Role.HR, login=HR_LOGIN)
 
 
 def csv_files(files: dict[str, str] | None = None) -> list[tuple[str, tuple[str, bytes, str]]]:
@@ -490,7 +504,8 @@ def open_dispute(client: TestClient, **changes: str) -> Any:
         "comment": "客户打错分了",
         **changes,
     }
-    return client.post("/api/disputes", json=body, headers={"X-Scoring-User": "I3"})
+    installer = as_user(client, Role.INSTALLER, "I3", installer_id="I3")
+    return client.post("/api/disputes", json=body, headers=installer)
 
 
 def test_dispute_accept_flow(client: TestClient) -> None:
@@ -575,7 +590,8 @@ def test_audit_names_who_did_what(client: TestClient) -> None:
     # HR's import, and the drafts the service computed after it, under "system".
     assert {e["actor"] for e in entries} <= {"hr-li", "system"}
     mine = client.get("/api/audit", params={"actor": "hr-li"}).json()
-    assert mine and {e["action"] for e in mine} == {"import"}
+    # The signed-in login: its sign-in (the test's token) and its import.
+    assert mine and {e["action"] for e in mine} == {"signin", "import"}
     assert entries[0]["at"].endswith("+08:00")
     assert client.get("/api/audit", params={"limit": 0}).status_code == 400
 
@@ -692,7 +708,7 @@ def test_reads_of_an_open_period_never_compute_and_changes_make_a_new_draft(
 def test_a_stale_draft_is_served_and_said_to_be_stale(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stale.db'}"
     settings = Settings(rejects_dir=tmp_path / "rejected")
-    with TestClient(create_app(settings, store_url=url, refresh="inline")) as client:
+    with make_client(url, tmp_path) as client:
         load(client)
         before = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
     # A change made where no refresher runs (the command line, another server).
@@ -700,6 +716,8 @@ def test_a_stale_draft_is_served_and_said_to_be_stale(tmp_path: Path) -> None:
         from scoring.store.adjustments import add_manual
 
         add_manual(conn, period=PERIOD, installer_id="I1", amount_fen=500, reason="x", author="hr")
-    with TestClient(create_app(settings, store_url=url, refresh="off")) as client:
+    off = TestClient(create_app(settings, store_url=url, refresh="off"))
+    with off as client:
+        client.headers.update(bearer(_hr_token(url)))
         after = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
     assert after["stale"] is True and after["net"] == before["net"]

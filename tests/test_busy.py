@@ -14,9 +14,13 @@ from typer.testing import CliRunner
 from scoring.api import create_app
 from scoring.cli import app
 from scoring.importer import import_paths
+from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import open_store
 from tests import inputs
+from tests.auth_helpers import bearer, ensure_user
+
+HR_TOKEN: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -31,6 +35,8 @@ def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, sqlite
             zone=ZoneInfo("Asia/Shanghai"),
             rejects_dir=tmp_path / "rejected",
         )
+        # Signed in before the store is locked (signing in writes the audit log).
+        HR_TOKEN[url] = ensure_user(store, Role.HR, login="hr1")
     monkeypatch.setattr("scoring.store.db.BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the store
@@ -64,6 +70,7 @@ def test_the_api_answers_503_with_retry_after(
             response = client.post(
                 "/api/periods/2025-10/adjustments",
                 json={"installer_id": "I1", "amount": "1.00", "reason": "x"},
+                headers=bearer(HR_TOKEN[url]),
             )
     finally:
         holder.execute("ROLLBACK")

@@ -10,6 +10,9 @@ from typer.testing import CliRunner
 
 from scoring.cli import app
 from scoring.rules.load import standard_plan_path
+from scoring.services import users
+from scoring.services.access import Role
+from scoring.store import open_store
 from tests import inputs
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -158,3 +161,28 @@ def test_demo_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "export" / "payroll-2025-10.xlsx").exists()
     assert "A " in result.stdout and "payroll-2025-10.csv" in result.stdout
+
+
+def test_the_demo_creates_a_user_of_each_role_who_can_sign_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:8000/login" in result.stdout
+    printed = {
+        cells[1]: (cells[0], cells[2])
+        for line in result.stdout.splitlines()
+        if len(cells := line.split("\t")) == 4 and cells[1] in {r.value for r in Role}
+    }
+    assert set(printed) == {r.value for r in Role}
+    with open_store(f"sqlite:///{tmp_path / 'demo' / 'scoring.db'}") as store:
+        for role, (login, password) in printed.items():
+            caller = users.authenticate(store, login=login, password=password, address="test")
+            assert caller.role.value == role
+            if caller.role is Role.INSTALLER:
+                # The installer has lines to look at, and the dealer user sees that installer.
+                assert caller.installer_id == login
+    # A second demo run replaces the store and makes new passwords.
+    again = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert again.exit_code == 0 and printed["hr"][1] not in again.stdout

@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scoring.api import create_app
+from scoring.services.access import Role
 from scoring.settings import Settings
 from tests import inputs
+from tests.auth_helpers import as_user, page_client, page_csrf, signed_in
 
 PERIOD = "2025-10"
 HOSTILE = "<script>alert('x')</script>"
@@ -31,9 +33,23 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(rejects_dir=tmp_path / "rejected")
     app = create_app(settings, store_url=f"sqlite:///{tmp_path / 'web.db'}", refresh="inline")
     with TestClient(app) as test_client:
+        # HR, signed in twice: a bearer token for /api, a session cookie for the pages.
+        test_client.headers.update(as_user(test_client, Role.HR, "hr-li"))
+        signed_in(test_client, "hr-li")
         response = test_client.post("/api/imports", files=csv_files(inputs.ALL))
         assert response.status_code == 200
         yield test_client
+
+
+def installer(client: TestClient, installer_id: str) -> TestClient:
+    """A phone of installer ``installer_id``, signed in on the same application."""
+    as_user(client, Role.INSTALLER, installer_id, installer_id=installer_id)
+    return page_client(client, installer_id)
+
+
+def form(client: TestClient, data: dict[str, str]) -> dict[str, str]:
+    """A form's fields with the CSRF token of ``client``'s session."""
+    return {**data, "csrf_token": page_csrf(client)}
 
 
 def follow(client: TestClient, response: Any) -> str:
@@ -129,18 +145,22 @@ def test_hostile_installer_id_in_the_url_is_escaped(client: TestClient) -> None:
 
 
 def test_dispute_through_the_form_and_hr_accepts(client: TestClient) -> None:
-    sent = client.post(
+    phone = installer(client, "I3")
+    sent = phone.post(
         "/me/I3/disputes",
-        data={
-            "period": PERIOD,
-            "target_kind": "line",
-            "target_id": "low_score:S2",
-            "comment": f"客户打错分 {HOSTILE}",
-        },
+        data=form(
+            phone,
+            {
+                "period": PERIOD,
+                "target_kind": "line",
+                "target_id": "low_score:S2",
+                "comment": f"客户打错分 {HOSTILE}",
+            },
+        ),
         follow_redirects=False,
     )
     assert sent.headers["location"] == "/me/I3?period=2025-10&dispute=1"
-    page = follow(client, sent)
+    page = follow(phone, sent)
     assert "申诉已提交" in page and "#1" in page and "待处理" in page and "答复期限" in page
     assert page.count('name="target_id"') == 1  # the disputed line shows its dispute instead
     assert "<script>" not in page and "客户打错分 &lt;script&gt;" in page
@@ -151,55 +171,69 @@ def test_dispute_through_the_form_and_hr_accepts(client: TestClient) -> None:
 
     accepted = client.post(
         "/hr/disputes/1/accept",
-        data={"amount": "30.00", "reason": "录音证实", "period": PERIOD, "back": PERIOD},
-        headers={"X-Scoring-User": "hr-li"},
+        data=form(
+            client, {"amount": "30.00", "reason": "录音证实", "period": PERIOD, "back": PERIOD}
+        ),
         follow_redirects=False,
     )
     assert accepted.headers["location"] == "/hr/2025-10?done=accepted&dispute=1"
     hr_after = follow(client, accepted)
     assert "申诉已接受" in hr_after and "没有待处理的申诉" in hr_after
 
-    mine = client.get(f"/me/I3?period={PERIOD}").text
+    mine = phone.get(f"/me/I3?period={PERIOD}").text
     assert "已接受" in mine and "人工调整" in mine and "+30.00" in mine and "-50.00" in mine
     dispute = client.get("/api/disputes/1").json()
-    # The caller opens it (the page's caller; once signed in, the installer's own login).
+    # The signed-in installer opened it, the signed-in HR user accepted it.
     assert [(e["action"], e["actor"]) for e in dispute["events"]] == [
-        ("open", "web"),
+        ("open", "I3"),
         ("accept", "hr-li"),
     ]
 
 
 def test_hr_rejects_a_dispute_through_the_form(client: TestClient) -> None:
-    client.post(
+    phone = installer(client, "I1")
+    phone.post(
         "/me/I1/disputes",
-        data={"period": PERIOD, "target_kind": "survey", "target_id": "S1", "comment": "?"},
+        data=form(
+            phone, {"period": PERIOD, "target_kind": "survey", "target_id": "S1", "comment": "?"}
+        ),
     )
     rejected = client.post(
         "/hr/disputes/1/reject",
-        data={"reason": "无依据", "back": PERIOD},
+        data=form(client, {"reason": "无依据", "back": PERIOD}),
         follow_redirects=False,
     )
     assert "申诉已驳回" in follow(client, rejected)
-    assert "已驳回" in client.get(f"/me/I1?period={PERIOD}").text
-    again = client.post("/hr/disputes/1/reject", data={"reason": "x", "back": PERIOD})
+    assert "已驳回" in phone.get(f"/me/I1?period={PERIOD}").text
+    again = client.post("/hr/disputes/1/reject", data=form(client, {"reason": "x", "back": PERIOD}))
     assert again.status_code == 409 and "already" in again.text
 
 
 def test_bad_dispute_forms(client: TestClient) -> None:
-    empty = client.post(
+    phone = installer(client, "I3")
+    empty = phone.post(
         "/me/I3/disputes",
-        data={"period": PERIOD, "target_kind": "line", "target_id": "low_score:S2", "comment": " "},
+        data=form(
+            phone,
+            {"period": PERIOD, "target_kind": "line", "target_id": "low_score:S2", "comment": " "},
+        ),
     )
     assert empty.status_code == 400 and "needs a comment" in empty.text
-    missing = client.post("/me/I3/disputes", data={"period": PERIOD})
+    missing = phone.post("/me/I3/disputes", data=form(phone, {"period": PERIOD}))
     assert missing.status_code == 400 and "text/html" in missing.headers["content-type"]
-    bad_amount = client.post("/hr/disputes/1/accept", data={"amount": "x", "reason": "r"})
-    assert bad_amount.status_code == 404  # no dispute #1 yet
-    client.post(
-        "/me/I3/disputes",
-        data={"period": PERIOD, "target_kind": "job", "target_id": "J2", "comment": "c"},
+    bad_amount = client.post(
+        "/hr/disputes/1/accept", data=form(client, {"amount": "x", "reason": "r"})
     )
-    bad_amount = client.post("/hr/disputes/1/accept", data={"amount": "x", "reason": "r"})
+    assert bad_amount.status_code == 404  # no dispute #1 yet
+    phone.post(
+        "/me/I3/disputes",
+        data=form(
+            phone, {"period": PERIOD, "target_kind": "job", "target_id": "J2", "comment": "c"}
+        ),
+    )
+    bad_amount = client.post(
+        "/hr/disputes/1/accept", data=form(client, {"amount": "x", "reason": "r"})
+    )
     assert bad_amount.status_code == 400 and "not an amount" in bad_amount.text
 
 
@@ -211,19 +245,20 @@ def test_hr_page_and_close_button(client: TestClient) -> None:
     assert 'action="/hr/2025-10/close"' in page
     assert page.count("/me/I") >= 3  # every statement links to the installer's page
 
-    unconfirmed = client.post(f"/hr/{PERIOD}/close")
+    unconfirmed = client.post(f"/hr/{PERIOD}/close", data=form(client, {}))
     assert unconfirmed.status_code == 400
+    forged = client.post(f"/hr/{PERIOD}/close", data={"confirm": "yes"})  # no CSRF token
+    assert forged.status_code == 403 and "csrf" not in forged.text.lower()
     closed = client.post(
         f"/hr/{PERIOD}/close",
-        data={"confirm": "yes"},
-        headers={"X-Scoring-User": "hr-li"},
+        data=form(client, {"confirm": "yes"}),
         follow_redirects=False,
     )
     assert closed.headers["location"] == "/hr/2025-10?done=closed"
     after = follow(client, closed)
     assert "期间已关账" in after and "hr-li" in after
     assert 'action="/hr/2025-10/close"' not in after
-    again = client.post(f"/hr/{PERIOD}/close", data={"confirm": "yes"})
+    again = client.post(f"/hr/{PERIOD}/close", data=form(client, {"confirm": "yes"}))
     assert again.status_code == 409 and "already closed" in again.text
     assert "已关账" in client.get(f"/me/I1?period={PERIOD}").text
 

@@ -45,6 +45,7 @@ __all__ = [
     "change_own_password",
     "disable_user",
     "enable_user",
+    "get_own",
     "get_user",
     "invite_installers",
     "issue_token",
@@ -252,6 +253,15 @@ def get_user(store: Store, *, caller: Caller, login: str) -> UserInfo:
         row = repo.get_user(conn, _text(login))
     if row is None:
         raise _not_found(login)
+    return _info(row)
+
+
+def get_own(store: Store, *, caller: Caller) -> UserInfo:
+    """The signed-in user's own account (no right needed beyond being signed in)."""
+    with store.begin() as conn:
+        row = repo.get_user(conn, caller.login)
+    if row is None:
+        raise _not_found(caller.login)
     return _info(row)
 
 

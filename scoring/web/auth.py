@@ -134,6 +134,19 @@ def current_caller(
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+#: A router's or route's ``dependencies=[SignedIn]``: anyone signed in, checked before anything
+#: else of the request is looked at (a router-level dependency is solved first).
+SignedIn = Depends(current_caller)
+
+
+def public() -> None:
+    """Marks a route anyone may call, signed in or not (sign-in, activation, the API's
+    description). Every route of the application declares either this or a signed-in caller;
+    tests/test_routes_access.py walks ``app.routes`` and fails on a route that declares neither."""
+
+
+#: ``dependencies=[Public]`` on the few routes open to everyone.
+Public = Depends(public)
 
 _REQUIREMENTS: dict[Right, Callable[[Caller], Caller]] = {}
 
@@ -154,6 +167,7 @@ def require(right: Right) -> Callable[[Caller], Caller]:
 
 ImportCaller = Annotated[Caller, Depends(require(Right.IMPORT))]
 ComputeCaller = Annotated[Caller, Depends(require(Right.COMPUTE))]
+AdjustCaller = Annotated[Caller, Depends(require(Right.ADJUST))]
 ExportCaller = Annotated[Caller, Depends(require(Right.EXPORT))]
 ReadPeriodsCaller = Annotated[Caller, Depends(require(Right.READ_PERIODS))]
 ReadStatementsCaller = Annotated[Caller, Depends(require(Right.READ_STATEMENTS))]
@@ -269,7 +283,7 @@ def install(app: FastAPI) -> None:
 
 # -- the routes -------------------------------------------------------------------------------
 
-router = APIRouter(tags=["sign-in"])
+router = APIRouter(tags=["sign-in"], dependencies=[Public])
 
 
 class TokenOut(BaseModel):

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scoring.period import Period
+from scoring.services.access import Caller, Role
 from scoring.services.periods import list_periods
-from scoring.web.deps import CallerDep, SettingsDep, StoreDep
+from scoring.web.auth import CallerDep, SignedIn
+from scoring.web.deps import SettingsDep, StoreDep
 from scoring.web.html import bi, esc, layout, link, path
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> HTMLResponse:
-    """首页 / home."""
+def _landing(caller: Caller, period: str) -> str | None:
+    """Where a scoped user starts (its own page), instead of the overview of every period."""
+    if caller.role is Role.INSTALLER and caller.installer_id:
+        return path("me", caller.installer_id, period=period)
+    if caller.role is Role.DEALER:
+        return path("ranking", period)
+    return None
+
+
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def home(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> Response:
+    """首页 / home: the overview for HR and operations; installers and dealers start on
+    their own page."""
     period = Period.current(settings.zone).name
+    landing = _landing(caller, period)
+    if landing is not None:
+        return RedirectResponse(landing, status_code=303)
     closed = [p.period for p in list_periods(store, caller=caller) if p.status == "closed"]
     closed_items = "".join(
         f"<li>{esc(p)}: {link(path('hr', p), bi('月结', 'HR'))} · "
@@ -46,6 +61,6 @@ def home(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> HTMLRespo
             else ""
         )
         + f"<p class='en'>API: {link('/openapi.json', 'openapi.json')} · "
-        + "X-Scoring-User header names who acts</p>"
+        + "Authorization: Bearer (POST /api/token)</p>"
     )
     return layout("售后服务满意度激励 / incentives", body)

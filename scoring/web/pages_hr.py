@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from scoring.disputes import is_overdue
@@ -18,7 +18,15 @@ from scoring.period import Period
 from scoring.services import disputes, statements
 from scoring.services import periods as period_services
 from scoring.store import now_us
-from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
+from scoring.web.auth import (
+    ComputeCaller,
+    CsrfChecked,
+    ReadPeriodsCaller,
+    ResolveDisputesCaller,
+    SignedIn,
+    csrf_field,
+)
+from scoring.web.deps import PeriodDep, ServicesDep
 from scoring.web.html import (
     MONEY_LABELS,
     bi,
@@ -33,8 +41,9 @@ from scoring.web.html import (
     table,
 )
 from scoring.web.models import MONEY_COLUMNS, when
+from scoring.web.routes_disputes import DisputeId
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 #: Statements shown on the page; the payroll files have all of them.
 SHOWN_STATEMENTS = 500
@@ -46,13 +55,13 @@ DONE = {
 
 
 def _dispute_row(
-    d: dict[str, Any], period: str, default_target: str, now: int, zone: ZoneInfo
+    d: dict[str, Any], period: str, default_target: str, now: int, zone: ZoneInfo, csrf: str
 ) -> list[str]:
     number = str(d["dispute_id"])
     accept_url = esc(path("hr", "disputes", number, "accept"))
     reject_url = esc(path("hr", "disputes", number, "reject"))
     accept_form = (
-        f'<form class="stack" method="post" action="{accept_url}">'
+        f'<form class="stack" method="post" action="{accept_url}">{csrf}'
         f'<input type="hidden" name="back" value="{esc(period)}">'
         f"<label>{bi('金额(元)', 'amount, yuan')}"
         '<input type="text" name="amount" required inputmode="decimal" '
@@ -64,7 +73,7 @@ def _dispute_row(
         f'<button class="primary" type="submit">{bi("接受", "accept")}</button></form>'
     )
     reject_form = (
-        f'<form class="stack" method="post" action="{reject_url}">'
+        f'<form class="stack" method="post" action="{reject_url}">{csrf}'
         f'<input type="hidden" name="back" value="{esc(period)}">'
         f'<label>{bi("理由", "reason")}<input type="text" name="reason" required></label>'
         f'<button type="submit">{bi("驳回", "reject")}</button></form>'
@@ -85,9 +94,10 @@ def _dispute_row(
 
 @router.get("/hr/{period}", response_class=HTMLResponse)
 def overview(
+    request: Request,
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadPeriodsCaller,
     done: str | None = None,
     dispute: int | None = None,
 ) -> HTMLResponse:
@@ -112,7 +122,7 @@ def overview(
             state += " · " + bi("数据有变动,新草稿计算中", "data changed: a new draft is coming")
         action = esc(path("hr", label, "close"))
         close_html = (
-            f'<form class="stack card" method="post" action="{action}">'
+            f'<form class="stack card" method="post" action="{action}">{csrf_field(request)}'
             f'<label><input type="checkbox" name="confirm" value="yes" required> '
             f"{bi('确认关账:结果将锁定,不再改变', 'close: the result is locked for good')}"
             f"</label>"
@@ -164,7 +174,10 @@ def overview(
         else ""
     )
     default_target = "" if not draft else label
-    dispute_rows = [_dispute_row(d, label, default_target, now, zone) for d in open_disputes]
+    dispute_rows = [
+        _dispute_row(d, label, default_target, now, zone, csrf_field(request))
+        for d in open_disputes
+    ]
     body = (
         nav((path("ranking", label), bi("排名", "ranking")))
         + f"<h1>{bi('月结', 'HR overview')} {esc(label)}</h1>"
@@ -227,11 +240,11 @@ def _redirect(back: str, **query: str | int) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-@router.post("/hr/{period}/close")
+@router.post("/hr/{period}/close", dependencies=[CsrfChecked])
 def close_form(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ComputeCaller,
     confirm: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
     """关账 / close from the page (the checkbox must be ticked)."""
@@ -241,11 +254,11 @@ def close_form(
     return _redirect(period.name, done="closed")
 
 
-@router.post("/hr/disputes/{dispute_id}/accept")
+@router.post("/hr/disputes/{dispute_id}/accept", dependencies=[CsrfChecked])
 def accept_form(
-    dispute_id: int,
+    dispute_id: DisputeId,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ResolveDisputesCaller,
     amount: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=2000)],
     back: Annotated[str, Form(max_length=40)] = "",
@@ -263,11 +276,11 @@ def accept_form(
     return _redirect(back, done="accepted", dispute=dispute_id)
 
 
-@router.post("/hr/disputes/{dispute_id}/reject")
+@router.post("/hr/disputes/{dispute_id}/reject", dependencies=[CsrfChecked])
 def reject_form(
-    dispute_id: int,
+    dispute_id: DisputeId,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ResolveDisputesCaller,
     reason: Annotated[str, Form(max_length=2000)],
     back: Annotated[str, Form(max_length=40)] = "",
 ) -> RedirectResponse:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from scoring.disputes import is_overdue
 from scoring.period import Period
 from scoring.services import disputes, statements
 from scoring.store import now_us
-from scoring.web.deps import CallerDep, ServicesDep, SettingsDep
+from scoring.web.auth import CsrfChecked, DisputeCaller, ReadStatementsCaller, SignedIn, csrf_field
+from scoring.web.deps import ServicesDep, SettingsDep
 from scoring.web.html import (
     MONEY_LABELS,
     bi,
@@ -32,7 +33,7 @@ from scoring.web.html import (
 )
 from scoring.web.models import MONEY_COLUMNS, line_target, when
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 MAX_COMMENT = 2000
 #: The money items listed above the net.
@@ -51,7 +52,11 @@ def find_me(
 
 
 def _line_item(
-    row: dict[str, Any], installer_id: str, period: str, disputed: dict[str, dict[str, Any]]
+    row: dict[str, Any],
+    installer_id: str,
+    period: str,
+    disputed: dict[str, dict[str, Any]],
+    csrf: str,
 ) -> str:
     target = line_target(row)
     action = esc(path("me", installer_id, "disputes"))
@@ -69,7 +74,7 @@ def _line_item(
     else:
         dispute_html = (
             f"<details><summary>{bi('对这笔有异议?申诉', 'dispute this line')}</summary>"
-            f'<form class="stack" method="post" action="{action}">'
+            f'<form class="stack" method="post" action="{action}">{csrf}'
             f'<input type="hidden" name="period" value="{esc(period)}">'
             '<input type="hidden" name="target_kind" value="line">'
             f'<input type="hidden" name="target_id" value="{esc(target)}">'
@@ -90,9 +95,10 @@ def _line_item(
 
 @router.get("/me/{installer_id}", response_class=HTMLResponse)
 def statement_page(
+    request: Request,
     installer_id: str,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadStatementsCaller,
     period: str | None = None,
     dispute: int | None = None,
 ) -> HTMLResponse:
@@ -123,7 +129,9 @@ def statement_page(
     draft = view.source.status == "draft"
     state = bi("草稿(未关账)", "draft, period open") if draft else bi("已关账", "closed")
     rating = st["rating"] if st["rating"] is not None else "—"
-    lines = [_line_item(row, installer_id, chosen, disputed) for row in view.lines]
+    lines = [
+        _line_item(row, installer_id, chosen, disputed, csrf_field(request)) for row in view.lines
+    ]
     lines_html = (
         '<ul class="plain">' + "".join(lines) + "</ul>"
         if lines
@@ -188,11 +196,11 @@ def statement_page(
     return layout(f"{st['name'] or installer_id} {chosen} 结算单 / statement", body)
 
 
-@router.post("/me/{installer_id}/disputes")
+@router.post("/me/{installer_id}/disputes", dependencies=[CsrfChecked])
 def open_dispute_form(
     installer_id: str,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: DisputeCaller,
     period: Annotated[str, Form()],
     target_kind: Annotated[str, Form()],
     target_id: Annotated[str, Form()],

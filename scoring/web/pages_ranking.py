@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from scoring.services import statements
-from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
+from scoring.web.auth import ReadRankingCaller, SignedIn
+from scoring.web.deps import PeriodDep, ServicesDep
 from scoring.web.html import bi, esc, layout, link, nav, path, table
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 #: (column, zh, en) shown per team when the ranking has the column.
 COLUMNS = (
@@ -49,7 +50,7 @@ def _cell(name: str, row: dict[str, Any]) -> str:
 def ranking_page(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadRankingCaller,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:
     """团队排名 / team ranking, a page of teams at a time."""

@@ -8,17 +8,18 @@ from fastapi import APIRouter, Query
 
 from scoring.services.audit import entries as audit_entries
 from scoring.store.audit import AuditFilter
-from scoring.web.deps import CallerDep, SettingsDep, StoreDep
+from scoring.web.auth import AuditCaller, SignedIn
+from scoring.web.deps import SettingsDep, StoreDep
 from scoring.web.models import AuditOut
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = APIRouter(prefix="/api/audit", tags=["audit"], dependencies=[SignedIn])
 
 
 @router.get("")
 def audit(
     store: StoreDep,
     settings: SettingsDep,
-    caller: CallerDep,
+    caller: AuditCaller,
     action: Annotated[str | None, Query(max_length=40, description="e.g. close")] = None,
     actor: Annotated[str | None, Query(max_length=200, description="who acted")] = None,
     target: Annotated[str | None, Query(max_length=200, description="target starts with")] = None,

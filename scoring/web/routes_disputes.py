@@ -9,12 +9,14 @@ from fastapi import APIRouter, Path, Query
 from scoring.period import Period
 from scoring.services import disputes
 from scoring.store import now_us
-from scoring.web.deps import CallerDep, ServicesDep
+from scoring.web.auth import DisputeCaller, ReadDisputesCaller, ResolveDisputesCaller, SignedIn
+from scoring.web.deps import ServicesDep
 from scoring.web.models import AcceptIn, DisputeIn, DisputeOut, ErrorOut, RejectIn
 
 router = APIRouter(
     prefix="/api/disputes",
     tags=["disputes"],
+    dependencies=[SignedIn],
     responses={
         404: {"model": ErrorOut, "description": "no such dispute, installer, line or record"},
         409: {"model": ErrorOut, "description": "already resolved, or a closed period"},
@@ -25,7 +27,7 @@ DisputeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="dispute number"
 
 
 @router.post("", status_code=201)
-def open_one(body: DisputeIn, services: ServicesDep, caller: CallerDep) -> DisputeOut:
+def open_one(body: DisputeIn, services: ServicesDep, caller: DisputeCaller) -> DisputeOut:
     """提出申诉 / dispute a line (``target_id`` ``rule_id:source_id``), or the survey,
     complaint, revisit or job behind it (which must exist)."""
     dispute_id = disputes.open_dispute(
@@ -45,7 +47,7 @@ def open_one(body: DisputeIn, services: ServicesDep, caller: CallerDep) -> Dispu
 @router.get("")
 def list_all(
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadDisputesCaller,
     status: Annotated[Literal["open", "accepted", "rejected"] | None, Query()] = None,
     installer_id: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -65,7 +67,7 @@ def list_all(
 
 
 @router.get("/{dispute_id}")
-def show(dispute_id: DisputeId, services: ServicesDep, caller: CallerDep) -> DisputeOut:
+def show(dispute_id: DisputeId, services: ServicesDep, caller: ReadDisputesCaller) -> DisputeOut:
     """申诉详情 / one dispute with every step."""
     found = disputes.get(services.store, caller=caller, dispute_id=dispute_id)
     return DisputeOut.of(found, services.settings.zone, now_us())
@@ -73,7 +75,7 @@ def show(dispute_id: DisputeId, services: ServicesDep, caller: CallerDep) -> Dis
 
 @router.post("/{dispute_id}/accept")
 def accept(
-    dispute_id: DisputeId, body: AcceptIn, services: ServicesDep, caller: CallerDep
+    dispute_id: DisputeId, body: AcceptIn, services: ServicesDep, caller: ResolveDisputesCaller
 ) -> DisputeOut:
     """接受申诉 / accept with an amount, paid as a manual adjustment in an open period."""
     accepted = disputes.resolve(
@@ -90,7 +92,7 @@ def accept(
 
 @router.post("/{dispute_id}/reject")
 def reject(
-    dispute_id: DisputeId, body: RejectIn, services: ServicesDep, caller: CallerDep
+    dispute_id: DisputeId, body: RejectIn, services: ServicesDep, caller: ResolveDisputesCaller
 ) -> DisputeOut:
     """驳回申诉 / reject with a reason."""
     rejected = disputes.resolve(

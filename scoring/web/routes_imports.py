@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from scoring.services.imports import import_files as import_service
-from scoring.web.deps import CallerDep, ServicesDep
+from scoring.web.auth import ImportCaller, SignedIn
+from scoring.web.deps import ServicesDep
 from scoring.web.models import ErrorOut, ImportOut, ProblemOut, display_name, file_reports
 from scoring.web.uploads import saved
 
-router = APIRouter(prefix="/api/imports", tags=["imports"])
+router = APIRouter(prefix="/api/imports", tags=["imports"], dependencies=[SignedIn])
 
 
 @router.post(
@@ -27,7 +28,7 @@ def import_files(
         File(description="CSV or XLSX files; the entity comes from each file name"),
     ],
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ImportCaller,
     response: Response,
     entity: Annotated[str | None, Form(description="entity of every file, e.g. surveys")] = None,
     sheet: Annotated[str | None, Form(description="XLSX sheet name")] = None,

@@ -22,8 +22,18 @@ from scoring.money import format_fen
 from scoring.result import Result
 from scoring.services import adjustments, exports, statements
 from scoring.services import periods as period_services
+from scoring.services.access import Caller
 from scoring.services.statements import Source
-from scoring.web.deps import CallerDep, PeriodDep, ServicesDep
+from scoring.web.auth import (
+    AdjustCaller,
+    ComputeCaller,
+    ExportCaller,
+    PlansCaller,
+    ReadRankingCaller,
+    ReadStatementsCaller,
+    SignedIn,
+)
+from scoring.web.deps import PeriodDep, ServicesDep
 from scoring.web.models import (
     AdjustmentIn,
     AdjustmentOut,
@@ -43,6 +53,7 @@ from scoring.web.uploads import PlanUpload, saved_one
 router = APIRouter(
     prefix="/api/periods",
     tags=["periods"],
+    dependencies=[SignedIn],
     responses={
         400: {"model": ErrorOut, "description": "a malformed period, plan or value"},
         409: {"model": ErrorOut, "description": "the period is closed, or not computed yet"},
@@ -79,7 +90,7 @@ def _computed(result: Result, offset: int, limit: int | None) -> PeriodOut:
 def compute_period(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ComputeCaller,
     plan: Annotated[UploadFile | None, File(description="compute with this plan instead")] = None,
     offset: Offset = 0,
     limit: Limit = None,
@@ -106,7 +117,7 @@ def compute_period(
 def close_period(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ComputeCaller,
     offset: Offset = 0,
     limit: Limit = None,
 ) -> PeriodOut:
@@ -118,7 +129,7 @@ def close_period(
 
 
 def _export(
-    services: ServicesDep, caller: CallerDep, period: PeriodDep, headings: str, kind: str
+    services: ServicesDep, caller: Caller, period: PeriodDep, headings: str, kind: str
 ) -> FileResponse:
     chosen = exports.headings_of(headings)
     folder = tempfile.mkdtemp(prefix="scoring-export-")
@@ -153,7 +164,7 @@ Headings = Annotated[Literal["en", "zh"], Query(description="column headings: en
     responses={200: {"content": {XLSX: {}}, "description": "payroll-PERIOD[-DRAFT].xlsx"}},
 )
 def export_xlsx(
-    period: PeriodDep, services: ServicesDep, caller: CallerDep, headings: Headings = "en"
+    period: PeriodDep, services: ServicesDep, caller: ExportCaller, headings: Headings = "en"
 ) -> FileResponse:
     """导出工资表 / the payroll workbook; ``-DRAFT`` in its name for an open period."""
     return _export(services, caller, period, headings, "xlsx")
@@ -165,7 +176,7 @@ def export_xlsx(
     responses={200: {"content": {"text/csv": {}}, "description": "the payroll sheet as CSV"}},
 )
 def export_csv(
-    period: PeriodDep, services: ServicesDep, caller: CallerDep, headings: Headings = "en"
+    period: PeriodDep, services: ServicesDep, caller: ExportCaller, headings: Headings = "en"
 ) -> FileResponse:
     """工资表 CSV / the payroll sheet as CSV (UTF-8 with BOM)."""
     return _export(services, caller, period, headings, "csv")
@@ -179,7 +190,7 @@ def _status(source: Source) -> dict[str, object]:
 def list_statements(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadStatementsCaller,
     offset: Offset = 0,
     limit: Limit = None,
 ) -> PeriodOut:
@@ -199,7 +210,7 @@ def list_statements(
 
 @router.get("/{period}/statements/{installer_id}", responses={404: {"model": ErrorOut}})
 def installer_statement(
-    period: PeriodDep, installer_id: str, services: ServicesDep, caller: CallerDep
+    period: PeriodDep, installer_id: str, services: ServicesDep, caller: ReadStatementsCaller
 ) -> InstallerStatementOut:
     """一位师傅的结算单 / one installer: rating, grade, every line with its explanation;
     the lines sum to ``net``. 404 for an unknown installer."""
@@ -219,7 +230,7 @@ def installer_statement(
 def ranking(
     period: PeriodDep,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: ReadRankingCaller,
     dealer_id: Annotated[str | None, Query(description="one dealer's teams")] = None,
     offset: Offset = 0,
     limit: Limit = None,
@@ -240,7 +251,7 @@ def ranking(
 
 @router.post("/{period}/simulate")
 def simulate_plan(
-    period: PeriodDep, plan: PlanUpload, services: ServicesDep, caller: CallerDep
+    period: PeriodDep, plan: PlanUpload, services: ServicesDep, caller: PlansCaller
 ) -> SimulationOut:
     """模拟方案 / what the uploaded plan would pay against what the period pays now, per
     installer and in total; changes nothing."""
@@ -264,7 +275,7 @@ def simulate_plan(
 
 @router.post("/{period}/adjustments", status_code=201, responses={404: {"model": ErrorOut}})
 def add_adjustment(
-    period: PeriodDep, body: AdjustmentIn, services: ServicesDep, caller: CallerDep
+    period: PeriodDep, body: AdjustmentIn, services: ServicesDep, caller: AdjustCaller
 ) -> AdjustmentOut:
     """人工调整 / a manual adjustment (signed yuan, with a reason) in an open period, by the
     signed-in user."""

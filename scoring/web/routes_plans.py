@@ -6,18 +6,19 @@ from fastapi import APIRouter, Response
 
 from scoring.services import plans
 from scoring.store.plans import StoredPlan
-from scoring.web.deps import CallerDep, SettingsDep, StoreDep
+from scoring.web.auth import PlansCaller, SignedIn
+from scoring.web.deps import SettingsDep, StoreDep
 from scoring.web.models import ErrorOut, PlanCheckOut, PlanOut, ProblemOut, when
 from scoring.web.uploads import PlanUpload, safe_name, saved_one
 
-router = APIRouter(prefix="/api/plans", tags=["plans"])
+router = APIRouter(prefix="/api/plans", tags=["plans"], dependencies=[SignedIn])
 
 
 @router.post(
     "/check",
     responses={422: {"model": PlanCheckOut, "description": "the plan has problems"}},
 )
-def check(plan: PlanUpload, response: Response, caller: CallerDep) -> PlanCheckOut:
+def check(plan: PlanUpload, response: Response, caller: PlansCaller) -> PlanCheckOut:
     """校验方案 / every problem of the uploaded plan with its line and column; 200 when the
     plan is valid, 422 with the problems otherwise."""
     name = safe_name(plan.filename, "plan.yaml")
@@ -42,7 +43,7 @@ def _plan_out(stored: StoredPlan, settings: SettingsDep) -> PlanOut:
 
 
 @router.get("")
-def list_plans(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> list[PlanOut]:
+def list_plans(store: StoreDep, settings: SettingsDep, caller: PlansCaller) -> list[PlanOut]:
     """方案版本 / the stored plan versions."""
     found = plans.list_plans(store, caller=caller)
     return [_plan_out(p, settings) for p in found]
@@ -54,7 +55,7 @@ def list_plans(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> lis
     responses={400: {"model": ErrorOut, "description": "the plan is invalid"}},
 )
 def activate(
-    plan: PlanUpload, store: StoreDep, settings: SettingsDep, caller: CallerDep
+    plan: PlanUpload, store: StoreDep, settings: SettingsDep, caller: PlansCaller
 ) -> PlanOut:
     """启用方案 / store the uploaded plan as a version and put it in force from its
     effective date."""
