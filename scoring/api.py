@@ -46,6 +46,7 @@ from scoring.web import (
     routes_users,
 )
 from scoring.web.deps import Services
+from scoring.web.models import ErrorOut
 from scoring.web.refresher import Refresher
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,15 @@ flow) and send the token as `Authorization: Bearer TOKEN` on every other `/api` 
 user may do and see follows its role and scope (hr, operations, dealer, installer); the audit
 log records the signed-in login. Money is yuan text with two decimals (`"12.50"`).
 """
+
+
+#: Answers any API route may give (documented on every operation).
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a malformed or invalid value (the problems name it)"},
+    401: {"model": ErrorOut, "description": "not signed in, or the token expired or was voided"},
+    403: {"model": ErrorOut, "description": "the role or scope does not allow this"},
+    503: {"model": ErrorOut, "description": "the store is busy: try again (Retry-After)"},
+}
 
 
 def create_app(
@@ -106,6 +116,7 @@ def create_app(
         docs_url=None,  # the Swagger and ReDoc pages load scripts from a CDN; no internet here
         redoc_url=None,
         openapi_url=None,  # served below, declared public like every route's access
+        responses=COMMON_RESPONSES,
     )
     errors.install(app)
     auth.install(app)

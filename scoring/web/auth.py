@@ -47,6 +47,7 @@ from scoring.web.auth_html import activate_page, signin_page
 from scoring.web.deps import SettingsDep, StoreDep, get_app_settings, get_store
 from scoring.web.errors import error_response
 from scoring.web.html import esc
+from scoring.web.models import ErrorOut
 
 SESSION_COOKIE = "scoring_session"
 #: Before signing in (the sign-in and activation forms): a random value whose keyed hash is
@@ -292,7 +293,11 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-@router.post(TOKEN_URL, response_model=TokenOut)
+@router.post(
+    TOKEN_URL,
+    response_model=TokenOut,
+    responses={429: {"model": ErrorOut, "description": "too many failed sign-ins: wait"}},
+)
 def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],

@@ -24,7 +24,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from payroll_export import ExportError
 from scoring.errors import NotFoundError, PeriodError, Problem, ScoringError, StoreError
@@ -103,7 +105,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = error_response(request, exc.status_code, message)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at the request's path (a 405's ``Allow``): routes of
+    one path may be declared one method at a time."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        if context.path is None:
+            continue
+        regex, _format, _convertors = compile_path(context.path)
+        if regex.match(request.url.path):
+            methods |= set(context.methods or ())
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -199,7 +199,11 @@ def whoami(services: ServicesDep, caller: CallerDep) -> UserOut:
     return UserOut.of(users.get_own(services.store, caller=caller), services)
 
 
-@router.post("/me/password", status_code=204)
+@router.post(
+    "/me/password",
+    status_code=204,
+    responses={429: {"model": ErrorOut, "description": "too many wrong passwords: wait"}},
+)
 def change_own_password(
     request: Request, body: OwnPasswordIn, services: ServicesDep, caller: CallerDep
 ) -> None:
