@@ -187,3 +187,35 @@ def test_the_app_starts_and_stops_the_scheduler(tmp_path: Path) -> None:
     plain = create_app(settings, store_url=url, refresh="off")
     with TestClient(plain):
         assert plain.state.scheduler is None
+
+
+def test_the_refresh_targets_scan_the_input_tables_only_after_a_changing_import(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring.services import drafts
+
+    scans: list[int] = []
+    real = store_periods.latest_event_times
+
+    def counted(conn: object) -> list[int]:
+        found = real(conn)  # type: ignore[arg-type]
+        scans.append(len(found))
+        return found
+
+    monkeypatch.setattr(store_periods, "latest_event_times", counted)
+    load(store, tmp_path / "in")
+    first = drafts.targets(store, runtime(tmp_path))
+    assert PERIOD in first and scans == [4]
+    assert drafts.targets(store, runtime(tmp_path)) == first and scans == [4]  # no new scan
+    load(store, tmp_path / "again")  # the same rows: unchanged, no changing batch
+    assert drafts.targets(store, runtime(tmp_path)) == first and scans == [4]
+    surveys = inputs.SURVEYS.replace("2025-10-14T10:00:00", "2025-12-14T10:00:00")
+    import_paths(
+        store,
+        [inputs.write(tmp_path / "december", {"surveys": surveys})],
+        actor="hr",
+        zone=ZONE,
+        rejects_dir=tmp_path / "rejected",
+    )
+    later = drafts.targets(store, runtime(tmp_path))
+    assert scans == [4, 4] and Period(2025, 12) in later and Period(2025, 12) not in first

@@ -102,6 +102,23 @@ class Refreshed:
     busy: bool = False
 
 
+#: The newest event time of each input table, per store, with the last changing import batch
+#: it was read at: records change only through an import batch that accepted or replaced
+#: rows, so while that batch is the same the four MAX() scans of the input tables (whole-table
+#: scans on a national month) are not repeated every 5 minutes.
+_NEWEST: dict[str, tuple[int, list[int]]] = {}
+
+
+def _newest_event_times(conn: Connection, store: Store) -> list[int]:
+    batch = store_periods.last_changing_batch_in(conn)
+    known = _NEWEST.get(store.url)
+    if known is not None and known[0] == batch:
+        return known[1]
+    newest = store_periods.latest_event_times(conn)
+    _NEWEST[store.url] = (batch, newest)
+    return newest
+
+
 def targets(store: Store, runtime: Runtime, extra: Iterable[Period] = ()) -> list[Period]:
     """Open periods whose drafts are kept: those with a draft, the current month, the month
     of the newest record of each kind and the month before it, the month after the last
@@ -109,7 +126,7 @@ def targets(store: Store, runtime: Runtime, extra: Iterable[Period] = ()) -> lis
     with store.begin() as conn:
         found = {Period.parse(p) for p in store_periods.draft_periods(conn)}
         closed = {r.period for r in store_periods.closed_periods(conn)}
-        newest = store_periods.latest_event_times(conn)
+        newest = _newest_event_times(conn, store)
         found.update(Period.parse(p) for p in store_adjustments.adjusted_periods(conn))
     found.add(Period.current(runtime.zone))
     if closed:

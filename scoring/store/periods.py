@@ -53,8 +53,17 @@ def _row_period(row: Any) -> PeriodRow:
         computed_at=row.computed_at,
         closed_at=row.closed_at,
         closed_by=row.closed_by,
-        totals=json.loads(row.totals) if row.totals else None,
+        totals=_totals(row.totals),
     )
+
+
+def _totals(text: str | None) -> dict[str, int] | None:
+    """Stored totals (JSON of integer fen and counts); None for rows written before 0003."""
+    return json.loads(text) if text else None
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
 
 
 _PERIOD_COLUMNS = [c for c in periods.c if c.name not in ("about", "ranking")]
@@ -83,8 +92,9 @@ def all_periods(conn: Connection) -> list[PeriodRow]:
 
 
 def about_of(conn: Connection, period: str) -> dict[str, Any]:
-    text = conn.execute(select(periods.c.about).where(periods.c.period == period)).scalar()
-    return json.loads(text) if text else {}
+    return _json_object(
+        conn.execute(select(periods.c.about).where(periods.c.period == period)).scalar()
+    )
 
 
 def last_changing_batch(store: Store) -> int:
@@ -289,7 +299,7 @@ def get_draft(conn: Connection, period: str) -> DraftRow | None:
         plan_checksum=row.plan_checksum,
         computed_at=row.computed_at,
         computed_by=row.computed_by,
-        totals=json.loads(row.totals) if row.totals else None,
+        totals=_totals(row.totals),
     )
 
 
@@ -298,8 +308,9 @@ def draft_periods(conn: Connection) -> list[str]:
 
 
 def draft_about(conn: Connection, period: str) -> dict[str, Any]:
-    text = conn.execute(select(drafts.c.about).where(drafts.c.period == period)).scalar()
-    return json.loads(text) if text else {}
+    return _json_object(
+        conn.execute(select(drafts.c.about).where(drafts.c.period == period)).scalar()
+    )
 
 
 def save_draft(
