@@ -48,6 +48,18 @@ def seed_network(store: Store, folder: Path) -> None:
     )
 
 
+def seed_month(store: Store, folder: Path) -> None:
+    """Import every inline file (the network and the month of 2025-10)."""
+    settings = get_settings()
+    import_paths(
+        store,
+        [inputs.write(folder / "month")],
+        actor="test",
+        zone=settings.zone,
+        rejects_dir=settings.rejects_dir,
+    )
+
+
 def make_user(
     store: Store,
     role: Role,

@@ -19,12 +19,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from scoring.api import create_app
-from scoring.importer import import_paths
 from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import open_store
-from tests import inputs
-from tests.auth_helpers import bearer, ensure_user
+from tests.auth_helpers import bearer, ensure_user, seed_month
 
 HEADERS: dict[str, str] = {}
 #: The application is built when the module is collected (the operations come from its
@@ -39,13 +37,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @pytest.fixture(scope="module", autouse=True)
 def running_app() -> Iterator[None]:
     with open_store(URL) as store:
-        import_paths(
-            store,
-            [inputs.write(FOLDER / "in")],
-            actor="test",
-            zone=APP_SETTINGS.zone,
-            rejects_dir=APP_SETTINGS.rejects_dir,
-        )
+        seed_month(store, FOLDER)
         HEADERS.update(bearer(ensure_user(store, Role.HR, login="hr1")))
     try:
         with TestClient(APP):  # the application's lifespan: its store, runtime and refresher

@@ -22,7 +22,6 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from scoring.api import create_app
-from scoring.importer import import_paths
 from scoring.period import Period
 from scoring.services import disputes
 from scoring.services.access import RIGHTS, Caller, Right, Role
@@ -31,8 +30,15 @@ from scoring.services.runtime import Runtime
 from scoring.settings import Settings, get_settings
 from scoring.store import open_store
 from scoring.web import auth
-from tests import inputs
-from tests.auth_helpers import ADMIN, bearer, csrf_from, make_users, page_client, token_for
+from tests.auth_helpers import (
+    ADMIN,
+    bearer,
+    csrf_from,
+    make_users,
+    page_client,
+    seed_month,
+    token_for,
+)
 
 PERIOD = "2025-10"
 #: Values for path parameters: I3 and team T3 belong to dealer D2, outside dealer1's scope
@@ -110,13 +116,7 @@ def world(
         url = request.getfixturevalue("pg_server").create_database()
     settings = Settings(rejects_dir=folder / "rejected")
     with open_store(url) as store:
-        import_paths(
-            store,
-            [inputs.write(folder / "in")],
-            actor="test",
-            zone=settings.zone,
-            rejects_dir=settings.rejects_dir,
-        )
+        seed_month(store, folder)
         people = make_users(store)
         disputes.open_dispute(
             store,
