@@ -151,3 +151,23 @@ def list_periods(store: Store, *, caller: Caller) -> list[PeriodInfo]:
                 )
             )
     return found
+
+
+@dataclass(frozen=True)
+class ResultPeriod:
+    period: str
+    status: str  # closed, or draft for an open period with a computed draft
+
+
+def result_periods(store: Store, *, caller: Caller) -> list[ResultPeriod]:
+    """The periods with a result to read (closed, or open with a draft), newest first: what a
+    page offers to pick from and opens by default (the newest), never an empty month."""
+    require(caller, Right.READ_STATEMENTS)
+    with store.snapshot() as conn:
+        drafts = set(store_periods.draft_periods(conn))
+        rows = store_periods.all_periods(conn)
+    return [
+        ResultPeriod(row.period, "closed" if row.status == "closed" else "draft")
+        for row in rows
+        if row.status == "closed" or row.period in drafts
+    ]
