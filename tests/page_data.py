@@ -15,12 +15,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from scoring.period import Period
 from scoring.services import periods
 from scoring.services.access import Caller, Role
 from scoring.services.imports import import_files
 from scoring.services.runtime import Runtime
-from scoring.settings import Settings
+from scoring.settings import Settings, get_settings
 from scoring.store import open_store
 from scoring.workdays import WorkCalendar
 from tests import inputs
@@ -95,6 +97,24 @@ def build(folder: Path) -> Path:
         make_user(store, Role.INSTALLER)
         make_user(store, Role.INSTALLER, login="I3", installer_id="I3")
     return db
+
+
+def build_once(folder: Path) -> Path:
+    """:func:`build` with the cheap password hashes of the tests (a session fixture runs before
+    the per-test settings are in place)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCORING_FAST_HASHES_FOR_TESTS", "true")
+        get_settings.cache_clear()
+        try:
+            return build(folder)
+        finally:
+            get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pages_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built store (do not change it: copy it with :func:`copy_store`)."""
+    return build_once(tmp_path_factory.mktemp("pages-data"))
 
 
 def copy_store(source: Path, folder: Path) -> str:

@@ -160,14 +160,21 @@ class ResultPeriod:
 
 
 def result_periods(store: Store, *, caller: Caller) -> list[ResultPeriod]:
-    """The periods with a result to read (closed, or open with a draft), newest first: what a
-    page offers to pick from and opens by default (the newest), never an empty month."""
+    """The periods with a result to read (closed, or open with a computed draft) that has any
+    statement, newest first: what a page offers to pick from and opens by default (the
+    newest), never a month without data such as the current one before its first import."""
     require(caller, Right.READ_STATEMENTS)
+    found: list[ResultPeriod] = []
     with store.snapshot() as conn:
         drafts = set(store_periods.draft_periods(conn))
-        rows = store_periods.all_periods(conn)
-    return [
-        ResultPeriod(row.period, "closed" if row.status == "closed" else "draft")
-        for row in rows
-        if row.status == "closed" or row.period in drafts
-    ]
+        for row in store_periods.all_periods(conn):
+            if row.status == "closed":
+                totals, status = row.totals, "closed"
+            elif row.period in drafts:
+                draft = store_periods.get_draft(conn, row.period)
+                totals, status = (draft.totals if draft else None), "draft"
+            else:
+                continue
+            if totals is None or int(totals.get("installers", 0)) > 0:
+                found.append(ResultPeriod(row.period, status))
+    return found

@@ -28,8 +28,10 @@ from markupsafe import Markup, escape
 Number = int | float
 ValueText = Callable[[Number], str]
 
-WIDTH = 640
-FONT = 13
+#: The drawing's own width: about a phone's, so that its 12 px text stays readable when the
+#: SVG is scaled to the screen (a desktop shows it a little larger).
+WIDTH = 360
+FONT = 12
 COLOURS = ("#0b5cad", "#0a7a2f", "#b00020", "#8a5a00")
 GRID = "#e3e3e3"
 AXIS = "#6b6b6b"
@@ -138,7 +140,7 @@ def trend_chart(
     high: Number | None = None,
     empty_text: str = "—",
     width: int = WIDTH,
-    height: int = 220,
+    height: int = 200,
 ) -> Markup:
     """A line over ordered labels (months), a dot and a hover text per value; ``None`` is a
     gap. ``low``/``high`` widen the y axis (e.g. ratings 1 to 5); the axis always covers the
@@ -160,7 +162,7 @@ def trend_chart(
 
     body = frame.grid(tick_text)
     # Labels: every one when they fit, else every second (always the last).
-    every = 1 if step >= 38 else 2
+    every = 1 if step >= 34 else 2
     baseline = frame.top + frame.height + 20
     for i, (label, _) in enumerate(points):
         if (n - 1 - i) % every == 0:

@@ -176,12 +176,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "rating.title": {"zh": "评分", "en": "Rating"},
     "rating.words": {
         "zh": "{n} 份有效回访,平均 {mean},样本少时向全体均值 {mu} 靠拢(相当于再加 {m} 份均值评分),得 {rating}。",  # noqa: E501
-        "en": "{n} counted surveys averaging {mean}; few surveys are pulled toward the "
+        "en": "Counted surveys: {n}, averaging {mean}. Few surveys are pulled toward the "
         "overall mean {mu} (as if {m} more surveys at the mean were added): rating {rating}.",
     },
     "rating.words_short": {
         "zh": "{n} 份有效回访,评分 {rating}(样本少时向全体均值靠拢)。",
-        "en": "{n} counted surveys: rating {rating} (few surveys are pulled toward the mean).",
+        "en": "Counted surveys: {n}; rating {rating} (few surveys are pulled toward the mean).",
     },
     "rating.none": {
         "zh": "本月没有有效回访,暂无评分。",
@@ -191,11 +191,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "grade.top": {"zh": "已是最高等级。", "en": "This is the top grade."},
     "grade.need_surveys": {
         "zh": "还需 {k} 份有效回访才能评级(至少 {min} 份)。",
-        "en": "{k} more counted surveys are needed for a grade (at least {min}).",
+        "en": "A grade needs at least {min} counted surveys: {k} more to go.",
     },
     "grade.need_five_star": {
         "zh": "再得 {k} 份五星好评可升到 {grade} 级(评分需达到 {threshold};按本月全体均值估算)。",
-        "en": "{k} more five-star surveys would reach grade {grade} (a rating of {threshold}; "
+        "en": "Five-star surveys needed for grade {grade}: {k} more (a rating of {threshold}; "
         "estimated with this month's overall mean).",
     },
     "grade.unreachable": {
@@ -223,6 +223,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "totals.title": {"zh": "合计", "en": "Totals"},
     "totals.bonus": {"zh": "奖金", "en": "Bonuses"},
+    "totals.deduction": {"zh": "扣款", "en": "Deductions"},
     "totals.deduction_before_cap": {"zh": "扣款(封顶前)", "en": "Deductions before the cap"},
     "totals.deduction_waived_by_cap": {"zh": "封顶免扣", "en": "Waived by the cap"},
     "totals.grievance_allowance": {"zh": "委屈奖", "en": "Grievance allowances"},
@@ -259,7 +260,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "disputes.answer_by": {"zh": "答复期限 {at}", "en": "Answer by {at}"},
     "disputes.amount": {"zh": "接受金额 {amount} 元", "en": "Accepted amount {amount} yuan"},
     "disputes.history": {"zh": "处理记录", "en": "History"},
-    "disputes.period": {"zh": "{period} 月", "en": "{period}"},
+    "disputes.period": {"zh": "{period}", "en": "{period}"},
 }
 
 

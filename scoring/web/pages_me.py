@@ -41,7 +41,7 @@ assert set(GROUP_ORDER) == set(LINE_KINDS)
 TOTALS = (
     ("totals.bonus", "bonus_fen", 1),
     ("totals.grievance_allowance", "grievance_allowance_fen", 1),
-    ("totals.deduction_before_cap", "deduction_before_cap_fen", -1),
+    ("totals.deduction", "deduction_before_cap_fen", -1),
     ("totals.deduction_waived_by_cap", "deduction_waived_by_cap_fen", 1),
     ("totals.prior_period_adjustment", "prior_period_adjustment_fen", 1),
     ("totals.manual_adjustment", "manual_adjustment_fen", 1),
@@ -71,11 +71,13 @@ def groups_of(lines: list[dict[str, Any]]) -> list[Group]:
 
 
 def totals_of(statement: dict[str, Any]) -> list[tuple[str, int]]:
-    """(i18n key, signed fen) of the statement's non-zero totals, as the page lists them."""
+    """(i18n key, signed fen) of the statement's non-zero totals, as the page lists them;
+    deductions are "before the cap" only when a cap waived some."""
+    capped = bool(statement.get("deduction_waived_by_cap_fen"))
     return [
-        (key, sign * int(statement.get(column) or 0))
+        ("totals.deduction_before_cap" if key == "totals.deduction" and capped else key, fen)
         for key, column, sign in TOTALS
-        if statement.get(column)
+        if (fen := sign * int(statement.get(column) or 0))
     ]
 
 
@@ -103,7 +105,10 @@ def trend_charts(view: InstallerOverview, lang: i18n.Lang) -> list[tuple[str, Ma
         row = by_month.get(period)
         return None if row is None else int(row["net_fen"])
 
-    labels = [(p, month_label(p, lang)) for p in view.trend_months]
+    shown = list(view.trend_months)
+    while shown and shown[0] not in by_month:  # start at the first month with a statement
+        shown.pop(0)
+    labels = [(p, month_label(p, lang)) for p in shown]
     empty = i18n.text("trend.empty", lang)
     rating_title = i18n.text("trend.rating", lang)
     incentive_title = i18n.text("trend.incentive", lang)

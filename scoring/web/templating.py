@@ -21,7 +21,7 @@ How to add a page
 -----------------
 1. Template: ``scoring/web/templates/NAME.html`` starting with ``{% extends "base.html" %}``,
    filling ``{% block title %}`` and ``{% block content %}``. Write every word as
-   ``{{ t("page.key") }}``; money with ``|money``, times with ``|when``, codes with ``|word``.
+   ``{{ t("NAME.heading") }}``; money with ``|money``, times with ``|when``, codes with ``|word``.
    Wide tables get ``class="cards"`` and a ``data-label`` on each cell: on a phone each row
    becomes a card (see style.css); no page may scroll sideways at 375 px.
 2. Words: add the keys to :data:`scoring.web.i18n.MESSAGES`, each with ``zh`` and ``en``
