@@ -115,9 +115,11 @@ def test_intervals_have_whiskers_around_the_point() -> None:
 def test_bins_count_every_value_once() -> None:
     values = [-3000, -1000, 0, 0, 500, 2500, 9999]
     found = bins_of(values, 5)
-    assert len(found) == 5 and sum(b.count for b in found) == len(values)
-    assert found[0].low == -3000 and found[-1].high == pytest.approx(9999)
+    assert 4 <= len(found) <= 8 and sum(b.count for b in found) == len(values)
+    assert [b.low for b in found[:3]] == [-5000, -2500, 0]  # round edges
+    assert found[0].low <= -3000 and found[-1].high >= 9999
     assert found[-1].count >= 1  # the maximum falls in the last bin, not past it
+    assert [b.count for b in bins_of([0, 10, 20, 30, 40], 4)] == [1, 1, 1, 2]
     assert bins_of([7, 7, 7], 4) == [bins_of([7], 1)[0].__class__(7.0, 7.0, 3)]
     assert bins_of([], 3) == []
     with pytest.raises(ValueError):
@@ -125,11 +127,12 @@ def test_bins_count_every_value_once() -> None:
 
 
 def test_a_histogram_has_a_bar_per_bin_with_its_count() -> None:
-    root = parsed(
-        histogram([1, 2, 2, 3, 3, 3], title="变化", bins=3, count_text=lambda n: f"{n}人")
-    )
+    values = [1, 11, 11, 21, 21, 21, 31, 31, 31, 31]
+    found = bins_of(values, 4)
+    assert [b.count for b in found] == [1, 2, 3, 4]
+    root = parsed(histogram(values, title="变化", bins=4, count_text=lambda n: f"{n}人"))
     bars = list(root.iter(f"{SVG}rect"))
-    assert len(bars) == 3
+    assert len(bars) == 4
     heights = [float(b.get("height", 0)) for b in bars]
-    assert heights[0] < heights[1] < heights[2]
-    assert {"1人", "2人", "3人"} <= set(texts(root))
+    assert heights == sorted(heights) and heights[0] < heights[-1]
+    assert {"1人", "2人", "3人", "4人"} <= set(texts(root))

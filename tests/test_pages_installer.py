@@ -52,7 +52,7 @@ def main_text(html: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/me", "/me?period=2025-09", "/installers/I1", "/ranking", "/hr"]
+    "url", ["/", "/me", "/me?period=2025-09", "/me/I1", "/installers/I1", "/ranking", "/hr"]
 )
 def test_anonymous_is_sent_to_sign_in(app_client: TestClient, url: str) -> None:
     answer = app_client.get(url, follow_redirects=False)

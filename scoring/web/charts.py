@@ -195,9 +195,18 @@ def trend_chart(
             f"<title>{escape(label)}: {escape(value_text(value))}</title></circle>"
         )
         if i == last:
-            anchor = "end" if px > frame.left + frame.width * 0.8 else "middle"
+            # Beside the dot, away from the line that comes to it: below when it falls.
+            before = [v for _, v in points[:i] if v is not None]
+            falling = bool(before) and float(before[-1]) > float(value)
+            near_right = px > frame.left + frame.width * 0.8
+            anchor = "end" if near_right else "middle"
+            label_x, label_y = (px - 6 if near_right else px), py - 9
+            if falling and py + 17 < frame.top + frame.height:
+                label_y = py + 17
+            elif falling or label_y < FONT:  # at the bottom or the top: level, to the left
+                anchor, label_x, label_y = "end", px - 9, py + 4
             body.append(
-                f'<text x="{_num(px)}" y="{_num(py - 9)}" text-anchor="{anchor}" '
+                f'<text x="{_num(label_x)}" y="{_num(label_y)}" text-anchor="{anchor}" '
                 f'font-weight="600" fill="{colour}">{escape(value_text(value))}</text>'
             )
     return _svg(width, height, title, body)
@@ -283,9 +292,16 @@ class Bin:
     count: int
 
 
+def _nearest_round_step(raw: float) -> float:
+    """The round step (1, 2, 2.5 or 5 × 10^k) nearest to ``raw``."""
+    power = 10 ** math.floor(math.log10(raw))
+    return min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(math.log(s / raw)))
+
+
 def bins_of(values: Sequence[Number], count: int = 10) -> list[Bin]:
-    """``values`` counted in ``count`` equal bins over their range (the last bin includes its
-    upper edge); one bin when every value is the same; none for no values."""
+    """``values`` counted in about ``count`` equal bins with round edges covering them (a
+    value on an inner edge falls in the bin above it, the maximum in the last bin); one bin
+    when every value is the same; none for no values."""
     if count < 1:
         raise ValueError("a histogram needs at least one bin")
     if not values:
@@ -293,12 +309,15 @@ def bins_of(values: Sequence[Number], count: int = 10) -> list[Bin]:
     low, high = float(min(values)), float(max(values))
     if low == high:
         return [Bin(low, high, len(values))]
-    width = (high - low) / count
-    counts = [0] * count
+    step = _nearest_round_step((high - low) / count)
+    start = math.floor(low / step + 1e-9) * step
+    n = max(1, math.ceil((high - start) / step - 1e-9))
+    if start + n * step < high:
+        n += 1
+    counts = [0] * n
     for value in values:
-        index = min(int((float(value) - low) / width), count - 1)
-        counts[index] += 1
-    return [Bin(low + i * width, low + (i + 1) * width, c) for i, c in enumerate(counts)]
+        counts[min(int((float(value) - start) / step + 1e-9), n - 1)] += 1
+    return [Bin(start + i * step, start + (i + 1) * step, c) for i, c in enumerate(counts)]
 
 
 def histogram(

@@ -239,8 +239,11 @@ def my_statement(
 
 
 @router.get("/me/{installer_id}")
-def old_statement_link(installer_id: str, period: str | None = None) -> RedirectResponse:
-    """Links of the earlier page (``/me/ID``) lead to the installer's page."""
+def old_statement_link(
+    installer_id: str, caller: CallerDep, period: str | None = None
+) -> RedirectResponse:
+    """Links of the earlier page (``/me/ID``) lead to the installer's page (for a signed-in
+    caller; anyone else is sent to sign in first, like every page)."""
     return RedirectResponse(path("installers", installer_id, period=period), status_code=303)
 
 
