@@ -34,6 +34,7 @@ from scoring.store import open_store
 from scoring.web import (
     auth,
     errors,
+    i18n,
     pages_home,
     pages_hr,
     pages_me,
@@ -120,6 +121,8 @@ def create_app(
     )
     errors.install(app)
     auth.install(app)
+    # The language of each request, for pages rendered without the request (sign-in).
+    app.add_middleware(i18n.LanguageMiddleware)
 
     @app.middleware("http")
     async def refresh_after_changes(request: Request, call_next: Any) -> Response:
@@ -131,6 +134,7 @@ def create_app(
         return response
 
     app.include_router(auth.router)
+    app.include_router(pages_home.public_router)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[auth.Public])
     def openapi_document() -> dict[str, Any]:

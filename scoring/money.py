@@ -174,11 +174,12 @@ def to_fen(value: object) -> int:
     return fen
 
 
-def format_fen(fen: int) -> str:
-    """Format integer fen as yuan with two decimals: ``-1234`` → ``"-12.34"``."""
+def format_fen(fen: int, *, grouped: bool = False) -> str:
+    """Format integer fen as yuan with two decimals: ``-1234`` → ``"-12.34"``; ``grouped``
+    puts a comma between thousands, as people read it: ``123450`` → ``"1,234.50"``."""
     sign = "-" if fen < 0 else ""
     whole, part = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}{whole}.{part:02d}"
+    return f"{sign}{whole:,}.{part:02d}" if grouped else f"{sign}{whole}.{part:02d}"
 
 
 def fen_to_decimal(fen: int) -> Decimal:

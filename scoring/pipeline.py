@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -96,7 +97,7 @@ def run(
         pending = None if checksums is not None else background.submit(input_checksums, frames)
         # On return from _compute every intermediate of the stages is gone: only the
         # outputs are alive while the explanations, the widest columns, are filled in.
-        lines, statements, ranking, surveys, texts = _compute(
+        lines, statements, ranking, surveys, texts, mean = _compute(
             month, program, inputs, env, prior_lines, carried_in
         )
         with _stage("explanations", month.name):
@@ -107,7 +108,7 @@ def run(
         with _stage("checksums", month.name):
             found = pending.result() if pending is not None else checksums
             assert found is not None
-            about = _about(month, program.spec, zone, found)
+            about = _about(month, program.spec, zone, found, mean)
     finally:
         background.shutdown(wait=False, cancel_futures=True)
     return Result(
@@ -129,7 +130,8 @@ def _compute(
     carried_in: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, ...]:
     """The stages of :func:`run`, collected: lines (ids encoded, texts not filled in),
-    statements, ranking, survey status, and the event texts (see explain_lines)."""
+    statements, ranking, survey status, the event texts (see explain_lines), and the period
+    mean of the rating (``mu_num``, ``mu_den``; no row without a counted survey)."""
     id_type = inputs.id_type
     shares = inputs.job_installers
     plan = program.spec
@@ -199,6 +201,7 @@ def _compute(
         ranking.with_columns(pl.col("dealer_id", "team_id").cast(pl.String)),
         _with_schema(surveys, SURVEY_STATUS_SCHEMA),
         texts,
+        rated.select("mu_num", "mu_den").head(1),
     ]
     with _stage("collect", month.name):
         return tuple(_collect(outputs))
@@ -235,7 +238,11 @@ def _with_schema(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
 
 
 def _about(
-    month: Period, plan: Plan, zone: ZoneInfo, inputs: Mapping[str, dict[str, object]]
+    month: Period,
+    plan: Plan,
+    zone: ZoneInfo,
+    inputs: Mapping[str, dict[str, object]],
+    mean: pl.DataFrame,
 ) -> dict[str, object]:
     return {
         "period": month.name,
@@ -246,4 +253,19 @@ def _about(
         "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "zone": str(zone.key),
         "inputs": dict(inputs),
+        "rating": _rating_about(plan, mean),
+    }
+
+
+def _rating_about(plan: Plan, mean: pl.DataFrame) -> dict[str, object]:
+    """How the ratings of the period were made, for explaining one in words: the plan's
+    ``m``, its grades and minimum, and the period mean ``mu`` (exact, as ``num/den``)."""
+    spec = plan.rating
+    found = mean.row(0, named=True) if mean.height else None
+    return {
+        "m": spec.m,
+        "min_surveys": spec.min_surveys,
+        "unrated": spec.unrated,
+        "grades": {g.grade: str(Fraction(g.at_least)) for g in spec.grades},
+        "mean": f"{found['mu_num']}/{found['mu_den']}" if found else None,
     }

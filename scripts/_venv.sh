@@ -9,6 +9,8 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
+# The dev extra's playwright drives Debian's chromium: never download Playwright's browsers.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-none}
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip

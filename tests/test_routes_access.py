@@ -145,7 +145,8 @@ def test_every_route_declares_who_may_call_it() -> None:
     for endpoint in found:
         if endpoint.method == "POST" and not endpoint.api and endpoint.path != "/logout":
             assert auth.check_csrf in endpoint.calls, f"{endpoint} lacks the CSRF check"
-    # The few open routes: signing in, activating an account, the API's description.
+    # The few open routes: signing in, activating an account, the API's description, the
+    # language switch (the sign-in page links to it).
     assert {str(e) for e in found if e.public} == {
         "POST /api/token",
         "GET /login",
@@ -154,6 +155,7 @@ def test_every_route_declares_who_may_call_it() -> None:
         "GET /activate",
         "POST /activate",
         "GET /openapi.json",
+        "GET /lang/{code}",
     }
 
 

@@ -1,6 +1,7 @@
-"""Disputes: an installer questions a line of its statement, or a record behind it (or one it
-thinks is missing); HR accepts with an amount (a manual adjustment linked to the dispute) or
-rejects with a reason, within a number of working days. Every step is kept."""
+"""Disputes: an installer questions a line of its statement, or a record behind it, or claims
+something missing (``missing``: a survey that should have counted, a job not credited, with
+the number it names if any); HR accepts with an amount (a manual adjustment linked to the
+dispute) or rejects with a reason, within a number of working days. Every step is kept."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from scoring.disputes import is_overdue, respond_by
 from scoring.errors import InputError, NotFoundError, PeriodError
 from scoring.money import parse_amount
 from scoring.period import Period
-from scoring.services.access import Caller, Right, require
+from scoring.services.access import Caller, Forbidden, Right, require
 from scoring.services.runtime import Runtime
 from scoring.services.statements import page_bounds, source_in
 from scoring.store import Store, now_us, results
@@ -28,9 +29,12 @@ RECORD_TABLES = {
     "job": "jobs",
 }
 MAX_TEXT = 2000
+#: The longest reference a claim for something missing may give.
+MAX_REFERENCE = 200
 
 
-def _line_target(row: dict[str, Any]) -> str:
+def line_target(row: dict[str, Any]) -> str:
+    """How a dispute names a line: ``rule_id:source_id``."""
     return f"{row['rule_id']}:{row['source_id'] or row['source'] or ''}"
 
 
@@ -53,6 +57,12 @@ def open_dispute(
     text = comment.strip()
     if len(text) > MAX_TEXT:
         raise InputError(f"理由最多 {MAX_TEXT} 字 / a comment has at most {MAX_TEXT} characters")
+    if target_kind == "missing":
+        target_id = " ".join(target_id.split())
+        if len(target_id) > MAX_REFERENCE:
+            raise InputError(
+                f"单号最多 {MAX_REFERENCE} 字 / a reference has at most {MAX_REFERENCE} characters"
+            )
     deadline = respond_by(dt.datetime.now(tz=runtime.zone), runtime.calendar, runtime.zone)
     with store.begin() as conn:
         if installer_record(conn, installer_id) is None:
@@ -60,7 +70,7 @@ def open_dispute(
         if target_kind == "line":
             source = source_in(conn, period)
             lines = results.installer_lines(conn, source.status, period.name, installer_id)
-            if target_id not in {_line_target(row) for row in lines}:
+            if target_id not in {line_target(row) for row in lines}:
                 raise NotFoundError(
                     f"{period} 期没有这笔明细 / no line {target_id!r} in the statement of "
                     f"{installer_id} for {period}"
@@ -80,6 +90,34 @@ def open_dispute(
             actor=caller.login,
             respond_by=deadline,
         )
+
+
+def open_own_dispute(
+    store: Store,
+    *,
+    caller: Caller,
+    period: Period,
+    target_kind: str,
+    target_id: str,
+    comment: str,
+    runtime: Runtime,
+) -> int:
+    """An installer disputes its own statement (the form of its page): the installer is the
+    caller's own; a caller that is not an installer's account is refused."""
+    if caller.installer_id is None:
+        raise Forbidden(
+            "只有师傅本人可以在这里申诉 / only an installer can dispute their own statement here"
+        )
+    return open_dispute(
+        store,
+        caller=caller,
+        period=period,
+        installer_id=caller.installer_id,
+        target_kind=target_kind,
+        target_id=target_id,
+        comment=comment,
+        runtime=runtime,
+    )
 
 
 def get(store: Store, *, caller: Caller, dispute_id: int) -> dict[str, Any]:

@@ -151,3 +151,30 @@ def list_periods(store: Store, *, caller: Caller) -> list[PeriodInfo]:
                 )
             )
     return found
+
+
+@dataclass(frozen=True)
+class ResultPeriod:
+    period: str
+    status: str  # closed, or draft for an open period with a computed draft
+
+
+def result_periods(store: Store, *, caller: Caller) -> list[ResultPeriod]:
+    """The periods with a result to read (closed, or open with a computed draft) that has any
+    statement, newest first: what a page offers to pick from and opens by default (the
+    newest), never a month without data such as the current one before its first import."""
+    require(caller, Right.READ_STATEMENTS)
+    found: list[ResultPeriod] = []
+    with store.snapshot() as conn:
+        drafts = set(store_periods.draft_periods(conn))
+        for row in store_periods.all_periods(conn):
+            if row.status == "closed":
+                totals, status = row.totals, "closed"
+            elif row.period in drafts:
+                draft = store_periods.get_draft(conn, row.period)
+                totals, status = (draft.totals if draft else None), "draft"
+            else:
+                continue
+            if totals is None or int(totals.get("installers", 0)) > 0:
+                found.append(ResultPeriod(row.period, status))
+    return found

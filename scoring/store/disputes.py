@@ -13,7 +13,9 @@ from scoring.store.audit import audit
 from scoring.store.db import now_us
 from scoring.store.schema import ENTITY_TABLES, dispute_events, disputes
 
-DISPUTE_TARGETS = ("line", "survey", "complaint", "revisit", "job")
+#: What a dispute may be about: a line of the statement, a record behind it, or something the
+#: installer thinks is missing (``target_id``: the job, survey or complaint it names, if any).
+DISPUTE_TARGETS = ("line", "survey", "complaint", "revisit", "job", "missing")
 
 
 def open_dispute(
@@ -85,6 +87,22 @@ def get_dispute(conn: Connection, dispute_id: int) -> dict[str, Any]:
             .order_by(dispute_events.c.step)
         )
     ]
+    return found
+
+
+def events_of(conn: Connection, dispute_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The steps of several disputes in one query, in order, by dispute."""
+    wanted = sorted(set(dispute_ids))
+    found: dict[int, list[dict[str, Any]]] = {d: [] for d in wanted}
+    if not wanted:
+        return found
+    rows = conn.execute(
+        select(dispute_events)
+        .where(dispute_events.c.dispute_id.in_(wanted))
+        .order_by(dispute_events.c.dispute_id, dispute_events.c.step)
+    )
+    for row in rows:
+        found[int(row.dispute_id)].append(dict(row._mapping))
     return found
 
 

@@ -65,9 +65,35 @@ def error_response(
     if _is_api(request):
         body = ErrorOut(error=message, problems=[ProblemOut.of(p) for p in problems])
         return JSONResponse(body.model_dump(mode="json"), status_code=status)
-    from scoring.web.html import error_page
+    return error_page(request, status, message, problems)
 
-    return error_page(status, message, problems)
+
+#: Problems listed on an error page at most (the rest are counted).
+PAGE_PROBLEMS = 200
+
+
+def error_page(
+    request: Request, status: int, message: str, problems: Sequence[Problem] = ()
+) -> Response:
+    """The HTML error page, in the page's language: what went wrong, the problems with their
+    place, and what to do, in words (never command-line advice)."""
+    from scoring.web import i18n
+    from scoring.web.templating import render
+
+    lang = i18n.lang_of(request)
+    heading = f"error.{status}" if f"error.{status}" in i18n.MESSAGES else "error.other"
+    advice = f"error.advice.{status}"
+    return render(
+        request,
+        "error.html",
+        status=status,
+        heading=i18n.text(heading, lang),
+        status_code=status,
+        message=i18n.part(message, lang),
+        original=message,
+        problems=[str(p) for p in problems[:PAGE_PROBLEMS]],
+        advice=i18n.text(advice, lang) if advice in i18n.MESSAGES else "",
+    )
 
 
 async def _scoring_error(request: Request, exc: Exception) -> Response:

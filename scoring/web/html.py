@@ -1,4 +1,7 @@
-"""Server-rendered pages: one layout, escaping helpers, bilingual labels (zh-CN first).
+"""Hand-built pages (HR overview, ranking): one layout, escaping helpers, bilingual labels.
+
+New pages are Jinja2 templates (:mod:`scoring.web.templating`), where escaping is automatic;
+this module remains for the pages not yet moved there.
 
 Every value that comes from data or a request goes through :func:`esc` (``html.escape`` with
 quotes): names, comments and explanations come from uploaded files and must never become
@@ -15,52 +18,12 @@ from urllib.parse import quote, urlencode
 
 from fastapi.responses import HTMLResponse
 
-from scoring.errors import Problem
 from scoring.money import format_fen
+from scoring.web.templating import SECURITY_HEADERS, stylesheet
 
-CSS = """
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei",
- "Noto Sans CJK SC",sans-serif;margin:0 auto;padding:.75rem;max-width:60rem;line-height:1.5;
- color:#1d1d1f;background:#fafafa}
-h1{font-size:1.35rem;margin:.5rem 0}h2{font-size:1.1rem;margin:1.25rem 0 .5rem}
-a{color:#0b5cad}
-.en{color:#6b6b6b;font-size:.85em;font-weight:normal}
-.card{background:#fff;border:1px solid #ddd;border-radius:.6rem;padding:.75rem;margin:.6rem 0}
-.big{font-size:1.6rem;font-weight:600}
-.row{display:flex;justify-content:space-between;gap:.5rem;align-items:baseline}
-.pos{color:#0a7a2f}.neg{color:#b00020}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{padding:.35rem .5rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-th{font-weight:600;background:#f3f3f3}
-ul.plain{list-style:none;padding:0;margin:0}
-.notice{background:#eef7ee;border:1px solid #9c9;padding:.5rem .75rem;border-radius:.4rem}
-.error{background:#fdecea;border:1px solid #e99;padding:.5rem .75rem;border-radius:.4rem}
-.tag{display:inline-block;padding:0 .4rem;border-radius:.3rem;background:#eee;font-size:.85em}
-.tag.open{background:#fff3cd}.tag.accepted{background:#d4edda}.tag.rejected{background:#f8d7da}
-.tag.overdue{background:#b00020;color:#fff}
-input,textarea,button,select{font:inherit}
-input[type=text],textarea{width:100%;padding:.3rem}
-textarea{min-height:3.5rem}
-button{padding:.35rem .9rem;border-radius:.4rem;border:1px solid #888;background:#fff}
-button.primary{background:#0b5cad;color:#fff;border-color:#0b5cad}
-button.danger{background:#b00020;color:#fff;border-color:#b00020}
-form.stack>*{display:block;margin:.3rem 0}
-nav{margin-bottom:.5rem}nav a{margin-right:1rem}
-details summary{cursor:pointer;color:#0b5cad}
-@media (min-width:40rem){body{padding:1.25rem}}
-"""
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+#: The pages' one stylesheet (templates/style.css) and security headers, shared with the
+#: templated pages (scoring.web.templating) so that the older hand-built pages look the same.
+CSS = stylesheet()
 
 KIND_LABELS = {
     "bonus": "奖金",
@@ -169,19 +132,6 @@ def layout(title: str, body: str, *, status_code: int = 200) -> HTMLResponse:
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>"
-        f"<body>{body}</body></html>"
+        f"<body><main>{body}</main></body></html>"
     )
     return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
-
-
-def error_page(status: int, message: str, problems: Sequence[Problem] = ()) -> HTMLResponse:
-    items = "".join(f"<li>{esc(str(p))}</li>" for p in problems[:200])
-    body = (
-        nav()
-        + f"<h1>{bi('出错了', 'error')} {status}</h1>"
-        + f'<div class="error"><p>{esc(message)}</p>'
-        + (f"<ul>{items}</ul>" if items else "")
-        + "</div>"
-        + f"<p>{bi('请返回上一页修改后重试。', 'go back, correct and try again.')}</p>"
-    )
-    return layout(f"错误 / error {status}", body, status_code=status)

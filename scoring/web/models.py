@@ -384,7 +384,7 @@ class AdjustmentOut(BaseModel):
 class DisputeIn(BaseModel):
     period: str
     installer_id: str = Field(min_length=1)
-    target_kind: str = Field(description="line, survey, complaint, revisit or job")
+    target_kind: str = Field(description="line, survey, complaint, revisit, job or missing")
     target_id: str = Field(min_length=1, description="a line: rule_id:source_id")
     comment: str
 

@@ -1,66 +1,84 @@
-"""The start page: where to go for this month, closed months, and "my statement"."""
+"""The start page, the language switch, and the entries of the navigation that need a period.
+
+- ``/``: an installer goes straight to its statement; everyone else sees the pages of its role
+  (the navigation, :mod:`scoring.web.nav`) and the periods with a result.
+- ``/lang/{code}?next=PATH``: sets the ``lang`` cookie (``zh`` or ``en``) and goes back.
+- ``/ranking`` and ``/hr``: the newest period that has a result (closed, or a computed draft),
+  never a calendar month without data.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scoring.period import Period
-from scoring.services.access import Caller, Role
-from scoring.services.periods import list_periods
-from scoring.web.auth import CallerDep, SignedIn
-from scoring.web.deps import SettingsDep, StoreDep
-from scoring.web.html import bi, esc, layout, link, path
+from scoring.errors import NotFoundError
+from scoring.services.access import Caller
+from scoring.services.periods import result_periods
+from scoring.store import Store
+from scoring.web import i18n
+from scoring.web.auth import (
+    CallerDep,
+    Public,
+    ReadPeriodsCaller,
+    ReadRankingCaller,
+    SignedIn,
+    is_https,
+    safe_next,
+)
+from scoring.web.deps import StoreDep
+from scoring.web.html import path
+from scoring.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
+#: The language switch: open to everyone (the sign-in page links to it).
+public_router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Public])
+
+#: How long the language choice is kept (a year).
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+#: Periods listed on the start page.
+HOME_PERIODS = 12
 
 
-def _landing(caller: Caller, period: str) -> str | None:
-    """Where a scoped user starts (its own page), instead of the overview of every period."""
-    if caller.role is Role.INSTALLER and caller.installer_id:
-        return path("me", caller.installer_id, period=period)
-    if caller.role is Role.DEALER:
-        return path("ranking", period)
-    return None
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, store: StoreDep, caller: CallerDep) -> Response:
+    """首页 / home."""
+    if caller.installer_id is not None:
+        return RedirectResponse("/me", status_code=303)
+    periods = result_periods(store, caller=caller)[:HOME_PERIODS]
+    return render(request, "home.html", periods=periods)
 
 
-@router.get("/", response_class=HTMLResponse, response_model=None)
-def home(store: StoreDep, settings: SettingsDep, caller: CallerDep) -> Response:
-    """首页 / home: the overview for HR and operations; installers and dealers start on
-    their own page."""
-    period = Period.current(settings.zone).name
-    landing = _landing(caller, period)
-    if landing is not None:
-        return RedirectResponse(landing, status_code=303)
-    closed = [p.period for p in list_periods(store, caller=caller) if p.status == "closed"]
-    closed_items = "".join(
-        f"<li>{esc(p)}: {link(path('hr', p), bi('月结', 'HR'))} · "
-        f"{link(path('ranking', p), bi('排名', 'ranking'))}</li>"
-        for p in closed
+@public_router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+    """Show the pages in ``code`` (zh or en) from now on, and go back to ``next``."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        i18n.COOKIE,
+        i18n.language(code),
+        max_age=LANG_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        path="/",
     )
-    body = (
-        f"<h1>{bi('售后服务满意度激励', 'satisfaction-linked incentives')}</h1>"
-        + '<section class="card">'
-        + f"<h2>{bi('我的结算单', 'my statement')}</h2>"
-        + '<form class="stack" method="get" action="/me">'
-        + f"<label>{bi('工号', 'installer id')}"
-        + '<input type="text" name="installer_id" required></label>'
-        + f"<label>{bi('期间', 'period')}"
-        + f'<input type="month" name="period" value="{esc(period)}"></label>'
-        + f'<button class="primary" type="submit">{bi("查看", "show")}</button></form>'
-        + "</section>"
-        + '<section class="card">'
-        + f"<h2>{bi('本月', 'this month')} {esc(period)}</h2><ul>"
-        + f"<li>{link(path('hr', period), bi('HR 月结', 'HR overview'))}</li>"
-        + f"<li>{link(path('ranking', period), bi('团队排名', 'team ranking'))}</li>"
-        + "</ul></section>"
-        + (
-            f'<section class="card"><h2>{bi("已关账期间", "closed periods")}</h2>'
-            f"<ul>{closed_items}</ul></section>"
-            if closed_items
-            else ""
-        )
-        + f"<p class='en'>API: {link('/openapi.json', 'openapi.json')} · "
-        + "Authorization: Bearer (POST /api/token)</p>"
-    )
-    return layout("售后服务满意度激励 / incentives", body)
+    return response
+
+
+def _newest(store: Store, caller: Caller, page: str) -> RedirectResponse:
+    found = result_periods(store, caller=caller)
+    if not found:
+        raise NotFoundError("还没有计算过任何期间 / no period has been computed yet")
+    return RedirectResponse(path(page, found[0].period), status_code=303)
+
+
+@router.get("/ranking")
+def newest_ranking(store: StoreDep, caller: ReadRankingCaller) -> RedirectResponse:
+    """团队排名 / the ranking of the newest period with a result."""
+    return _newest(store, caller, "ranking")
+
+
+@router.get("/hr")
+def newest_period(store: StoreDep, caller: ReadPeriodsCaller) -> RedirectResponse:
+    """月结 / the HR overview of the newest period with a result."""
+    return _newest(store, caller, "hr")

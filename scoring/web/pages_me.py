@@ -1,223 +1,295 @@
-"""The installer's phone page: /me/{installer_id}?period=YYYY-MM, and its dispute form.
+"""The installer's statement: ``/me`` (the signed-in installer's own, phone first) and
+``/installers/{installer_id}`` (the same page read-only, for HR, operations and the installer's
+dealer). Template ``installer.html``.
 
-Rating and grade, counted surveys, every line with its amount and Chinese explanation (English
-smaller beside it), the net, and under each line a small form that opens a dispute about it;
-after sending, the page comes back showing the dispute and its status.
+A month picker (months with a statement, newest first, the newest by default), the rating in
+plain words and what the next grade needs, a trend of the rating and the incentive over twelve
+months, the lines grouped by kind with subtotals, the totals with "激励合计" named as the
+incentive (not the whole wage), a dispute form under each line and a claim for something
+missing (own page only), and every dispute with its status and steps.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
-from scoring.disputes import is_overdue
+from scoring.money import round_half_up
 from scoring.period import Period
-from scoring.services import disputes, statements
-from scoring.store import now_us
-from scoring.web.auth import CsrfChecked, DisputeCaller, ReadStatementsCaller, SignedIn, csrf_field
-from scoring.web.deps import ServicesDep, SettingsDep
-from scoring.web.html import (
-    MONEY_LABELS,
-    bi,
-    esc,
-    grade_label,
-    kind_label,
-    layout,
-    money,
-    nav,
-    path,
-    status_tag,
-    table,
+from scoring.rating_explained import RatingExplained
+from scoring.result import LINE_KINDS
+from scoring.services import disputes, installers
+from scoring.services.installers import InstallerOverview, NotAnInstaller
+from scoring.web import charts, i18n
+from scoring.web.auth import (
+    CallerDep,
+    CsrfChecked,
+    DisputeCaller,
+    ReadStatementsCaller,
+    SignedIn,
 )
-from scoring.web.models import MONEY_COLUMNS, line_target, when
+from scoring.web.deps import ServicesDep
+from scoring.web.html import path
+from scoring.web.templating import render, yuan
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 MAX_COMMENT = 2000
-#: The money items listed above the net.
-BREAKDOWN = tuple(name for name in MONEY_COLUMNS if name != "net")
+#: The order of the groups of lines: what is added first, then what is taken, then the rest.
+GROUP_ORDER = ("bonus", "allowance", "deduction", "cap", "adjustment", "manual")
+assert set(GROUP_ORDER) == set(LINE_KINDS)
+#: The totals listed above the incentive total: (i18n key, statement column, sign shown).
+TOTALS = (
+    ("totals.bonus", "bonus_fen", 1),
+    ("totals.grievance_allowance", "grievance_allowance_fen", 1),
+    ("totals.deduction", "deduction_before_cap_fen", -1),
+    ("totals.deduction_waived_by_cap", "deduction_waived_by_cap_fen", 1),
+    ("totals.prior_period_adjustment", "prior_period_adjustment_fen", 1),
+    ("totals.manual_adjustment", "manual_adjustment_fen", 1),
+)
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _period(value: str | None) -> Period | None:
+    return Period.parse(value) if value else None
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    lines: list[dict[str, Any]]
+    total_fen: int
+
+
+def groups_of(lines: list[dict[str, Any]]) -> list[Group]:
+    """The statement's lines by kind, in :data:`GROUP_ORDER`, each with its subtotal."""
+    found = []
+    for kind in GROUP_ORDER:
+        of_kind = [line for line in lines if line["kind"] == kind]
+        if of_kind:
+            found.append(Group(kind, of_kind, sum(int(x["amount_fen"]) for x in of_kind)))
+    return found
+
+
+def totals_of(statement: dict[str, Any]) -> list[tuple[str, int]]:
+    """(i18n key, signed fen) of the statement's non-zero totals, as the page lists them;
+    deductions are "before the cap" only when a cap waived some."""
+    capped = bool(statement.get("deduction_waived_by_cap_fen"))
+    return [
+        ("totals.deduction_before_cap" if key == "totals.deduction" and capped else key, fen)
+        for key, column, sign in TOTALS
+        if (fen := sign * int(statement.get(column) or 0))
+    ]
+
+
+def month_label(period: str, lang: str) -> str:
+    month = Period.parse(period)
+    return f"{month.month}月" if lang == "zh" else MONTHS_EN[month.month - 1]
+
+
+def _axis_yuan(fen: float) -> str:
+    return yuan(int(round(fen))).removesuffix(".00")
+
+
+def trend_charts(view: InstallerOverview, lang: i18n.Lang) -> list[tuple[str, Markup]]:
+    """(title, chart) of the rating and of the incentive total over the trend months (a gap
+    where a month has no statement)."""
+    by_month = {row["period"]: row for row in view.history}
+
+    def rating(period: str) -> float | None:
+        row = by_month.get(period)
+        if row is None or row.get("rating_num") is None or not row.get("rating_den"):
+            return None
+        return int(row["rating_num"]) / int(row["rating_den"])  # a position on the chart only
+
+    def incentive(period: str) -> int | None:
+        row = by_month.get(period)
+        return None if row is None else int(row["net_fen"])
+
+    shown = list(view.trend_months)
+    while shown and shown[0] not in by_month:  # start at the first month with a statement
+        shown.pop(0)
+    labels = [(p, month_label(p, lang)) for p in shown]
+    empty = i18n.text("trend.empty", lang)
+    rating_title = i18n.text("trend.rating", lang)
+    incentive_title = i18n.text("trend.incentive", lang)
+    return [
+        (
+            rating_title,
+            charts.trend_chart(
+                [(label, rating(p)) for p, label in labels],
+                title=rating_title,
+                value_text=lambda v: f"{v:.2f}",
+                empty_text=empty,
+            ),
+        ),
+        (
+            incentive_title,
+            charts.trend_chart(
+                [(label, incentive(p)) for p, label in labels],
+                title=incentive_title,
+                value_text=lambda v: yuan(int(v)),
+                axis_text=_axis_yuan,
+                empty_text=empty,
+            ),
+        ),
+    ]
+
+
+def decimal_text(value: Fraction, places: int = 2) -> str:
+    """A fraction as text rounded half-up (for the rating in words)."""
+    return str(round_half_up(value, places))
+
+
+def rating_words(rating: RatingExplained | None, rating_text: str | None, lang: str) -> list[str]:
+    """The rating in plain words, then what the next grade needs."""
+    if rating is None:
+        return []
+    if rating.surveys == 0 or rating.rating is None:
+        words = [i18n.text("rating.none", lang)]
+    elif rating.average is not None and rating.mean is not None and rating.m is not None:
+        words = [
+            i18n.text(
+                "rating.words",
+                lang,
+                n=rating.surveys,
+                mean=decimal_text(rating.average),
+                mu=decimal_text(rating.mean),
+                m=rating.m,
+                rating=rating_text or decimal_text(rating.rating, 3),
+            )
+        ]
+    else:
+        words = [
+            i18n.text(
+                "rating.words_short",
+                lang,
+                n=rating.surveys,
+                rating=rating_text or decimal_text(rating.rating, 3),
+            )
+        ]
+    if rating.top:
+        words.append(i18n.text("grade.top", lang))
+    elif rating.surveys_needed is not None:
+        words.append(
+            i18n.text("grade.need_surveys", lang, k=rating.surveys_needed, min=rating.min_surveys)
+        )
+    elif rating.next_grade is not None and rating.next_threshold is not None:
+        threshold = decimal_text(rating.next_threshold)
+        if rating.five_star_needed is not None:
+            words.append(
+                i18n.text(
+                    "grade.need_five_star",
+                    lang,
+                    k=rating.five_star_needed,
+                    grade=rating.next_grade,
+                    threshold=threshold,
+                )
+            )
+        else:
+            words.append(
+                i18n.text("grade.unreachable", lang, grade=rating.next_grade, threshold=threshold)
+            )
+    return words
+
+
+def _show(
+    request: Request, view: InstallerOverview, action: str, dispute: int | None
+) -> HTMLResponse:
+    lang = i18n.lang_of(request)
+    st = view.statement
+    line_disputes = {
+        d.dispute["target_id"]: d.dispute
+        for d in view.disputes
+        if d.dispute["target_kind"] == "line" and d.dispute["period"] == view.chosen
+    }
+    sent = next((d for d in view.disputes if d.dispute["dispute_id"] == dispute), None)
+    return render(
+        request,
+        "installer.html",
+        view=view,
+        action=action,
+        statement=st.statement if st else None,
+        source=st.source if st else None,
+        groups=groups_of(st.lines) if st else [],
+        totals=totals_of(st.statement) if st else [],
+        words=rating_words(view.rating, st.statement.get("rating") if st else None, lang),
+        charts=trend_charts(view, lang),
+        line_disputes=line_disputes,
+        line_target=disputes.line_target,
+        sent=sent,
+        max_comment=MAX_COMMENT,
+        max_reference=disputes.MAX_REFERENCE,
+    )
 
 
 @router.get("/me", response_class=HTMLResponse)
-def find_me(
-    settings: SettingsDep,
-    installer_id: Annotated[str, Query(min_length=1)],
+def my_statement(
+    request: Request,
+    services: ServicesDep,
+    caller: CallerDep,
     period: str | None = None,
+    dispute: int | None = None,
+) -> Response:
+    """我的结算单 / my statement (the signed-in installer's own)."""
+    try:
+        view = installers.overview(services.store, caller=caller, period=_period(period))
+    except NotAnInstaller:
+        # Not a refusal: a page saying where this user's pages are.
+        return render(request, "not_installer.html")
+    return _show(request, view, "/me", dispute)
+
+
+@router.get("/me/{installer_id}")
+def old_statement_link(
+    installer_id: str, caller: CallerDep, period: str | None = None
 ) -> RedirectResponse:
-    """The home page's "my statement" form lands here."""
-    chosen = Period.parse(period) if period else Period.current(settings.zone)
-    return RedirectResponse(path("me", installer_id.strip(), period=chosen.name), status_code=303)
+    """Links of the earlier page (``/me/ID``) lead to the installer's page (for a signed-in
+    caller; anyone else is sent to sign in first, like every page)."""
+    return RedirectResponse(path("installers", installer_id, period=period), status_code=303)
 
 
-def _line_item(
-    row: dict[str, Any],
-    installer_id: str,
-    period: str,
-    disputed: dict[str, dict[str, Any]],
-    csrf: str,
-) -> str:
-    target = line_target(row)
-    action = esc(path("me", installer_id, "disputes"))
-    corrects = (
-        f"<div>{bi('更正期间', 'corrects')} {esc(row['corrects_period'])}</div>"
-        if row["corrects_period"]
-        else ""
-    )
-    dispute = disputed.get(target)
-    if dispute is not None:
-        dispute_html = (
-            f"<div>{bi('申诉', 'dispute')} #{esc(dispute['dispute_id'])} "
-            f"{status_tag(dispute['status'])}</div>"
-        )
-    else:
-        dispute_html = (
-            f"<details><summary>{bi('对这笔有异议?申诉', 'dispute this line')}</summary>"
-            f'<form class="stack" method="post" action="{action}">{csrf}'
-            f'<input type="hidden" name="period" value="{esc(period)}">'
-            '<input type="hidden" name="target_kind" value="line">'
-            f'<input type="hidden" name="target_id" value="{esc(target)}">'
-            f"<label>{bi('理由', 'why')}"
-            f'<textarea name="comment" required maxlength="{MAX_COMMENT}"></textarea></label>'
-            f'<button class="primary" type="submit">{bi("提交申诉", "send")}</button>'
-            "</form></details>"
-        )
-    return (
-        '<li class="card">'
-        f'<div class="row"><span>{kind_label(row["kind"])}</span>'
-        f"{money(row['amount_fen'], signed=True)}</div>"
-        f"<div>{esc(row['explanation_zh'])}</div>"
-        f'<div class="en">{esc(row["explanation_en"])}</div>'
-        f"{corrects}{dispute_html}</li>"
-    )
-
-
-@router.get("/me/{installer_id}", response_class=HTMLResponse)
-def statement_page(
+@router.get("/installers/{installer_id}", response_class=HTMLResponse)
+def installer_statement(
     request: Request,
     installer_id: str,
     services: ServicesDep,
     caller: ReadStatementsCaller,
     period: str | None = None,
-    dispute: int | None = None,
-) -> HTMLResponse:
-    """我的结算单 / my statement."""
-    settings = services.settings
-    month = Period.parse(period) if period else Period.current(settings.zone)
-    chosen = month.name
-    view = statements.installer_statement(
-        services.store, caller=caller, period=month, installer_id=installer_id
+) -> Response:
+    """师傅结算单 / an installer's statement, read-only (an installer's own: its /me page)."""
+    view = installers.overview(
+        services.store, caller=caller, installer_id=installer_id, period=_period(period)
     )
-    st = view.statement
-    mine = disputes.list_disputes(
-        services.store, caller=caller, installer_id=installer_id, limit=200
-    )
-    now = now_us()
-    of_period = [d for d in mine if d["period"] == chosen]
-    disputed = {d["target_id"]: d for d in of_period if d["target_kind"] == "line"}
-
-    notice = ""
-    if dispute is not None:
-        opened = next((d for d in mine if d["dispute_id"] == dispute), None)
-        if opened is not None:
-            notice = (
-                f'<p class="notice">{bi("申诉已提交", "dispute sent")} #{esc(dispute)} · '
-                f"{status_tag(opened['status'])} · {bi('答复期限', 'answer by')} "
-                f"{esc(when(opened['respond_by'], settings.zone))}</p>"
-            )
-    draft = view.source.status == "draft"
-    state = bi("草稿(未关账)", "draft, period open") if draft else bi("已关账", "closed")
-    rating = st["rating"] if st["rating"] is not None else "—"
-    lines = [
-        _line_item(row, installer_id, chosen, disputed, csrf_field(request)) for row in view.lines
-    ]
-    lines_html = (
-        '<ul class="plain">' + "".join(lines) + "</ul>"
-        if lines
-        else f"<p>{bi('本期没有金额', 'no amounts this period')}</p>"
-    )
-    breakdown = table(
-        [bi("项目", "item"), bi("金额", "yuan")],
-        [[bi(*MONEY_LABELS[name]), money(st[f"{name}_fen"])] for name in BREAKDOWN]
-        + [[f"<strong>{bi('实发', 'net')}</strong>", f"<strong>{money(st['net_fen'])}</strong>"]],
-        numeric={1},
-    )
-    dispute_rows = [
-        [
-            f"#{esc(d['dispute_id'])}",
-            esc(d["period"]),
-            esc(f"{d['target_kind']} {d['target_id']}"),
-            esc(d["comment"]),
-            status_tag(d["status"], overdue=is_overdue(d, now)),
-            esc(d["resolution"] or ""),
-        ]
-        for d in mine
-    ]
-    body = (
-        nav()
-        + f"<h1>{esc(st['name'] or installer_id)} <span class='en'>{esc(installer_id)}</span></h1>"
-        + f"<p>{esc(st['team_name'] or '')} · {bi('期间', 'period')} {esc(chosen)} · {state}</p>"
-        + '<form method="get" class="row">'
-        + f'<input type="month" name="period" value="{esc(chosen)}" aria-label="period">'
-        + f'<button type="submit">{bi("查看", "show")}</button></form>'
-        + notice
-        + '<section class="card">'
-        + f'<div class="row"><span>{bi("评分", "rating")}</span>'
-        + f'<span class="big">{esc(rating)}</span></div>'
-        + f'<div class="row"><span>{bi("等级", "grade")}</span>'
-        + f'<span class="big">{grade_label(st["grade"])}</span></div>'
-        + f'<div class="row"><span>{bi("计入问卷", "counted surveys")}</span>'
-        + f"<span>{esc(st['surveys'])}</span></div>"
-        + f'<div class="row"><span>{bi("实发", "net")}</span>'
-        + f'<span class="big">{money(st["net_fen"], signed=True)}</span></div>'
-        + "</section>"
-        + f"<h2>{bi('明细', 'lines')}</h2>"
-        + lines_html
-        + f"<h2>{bi('合计', 'totals')}</h2>"
-        + breakdown
-        + f"<h2>{bi('我的申诉', 'my disputes')}</h2>"
-        + (
-            table(
-                [
-                    "#",
-                    bi("期间", "period"),
-                    bi("对象", "about"),
-                    bi("理由", "comment"),
-                    bi("状态", "status"),
-                    bi("答复", "answer"),
-                ],
-                dispute_rows,
-            )
-            if dispute_rows
-            else f"<p>{bi('没有申诉', 'none')}</p>"
-        )
-    )
-    return layout(f"{st['name'] or installer_id} {chosen} 结算单 / statement", body)
+    if view.own:
+        return RedirectResponse(path("me", period=period), status_code=303)
+    return _show(request, view, path("installers", installer_id), None)
 
 
-@router.post("/me/{installer_id}/disputes", dependencies=[CsrfChecked])
-def open_dispute_form(
-    installer_id: str,
+@router.post("/me/disputes", dependencies=[CsrfChecked])
+def open_dispute(
     services: ServicesDep,
     caller: DisputeCaller,
     period: Annotated[str, Form()],
     target_kind: Annotated[str, Form()],
-    target_id: Annotated[str, Form()],
     comment: Annotated[str, Form(max_length=MAX_COMMENT)],
+    target_id: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Open a dispute from the page, then show the page again with its status."""
+    """Open a dispute about the caller's own statement, then show the page with its status."""
     chosen = Period.parse(period)
-    dispute_id = disputes.open_dispute(
+    dispute_id = disputes.open_own_dispute(
         services.store,
         caller=caller,
         period=chosen,
-        installer_id=installer_id,
         target_kind=target_kind,
         target_id=target_id,
         comment=comment,
         runtime=services.runtime,
     )
-    return RedirectResponse(
-        path("me", installer_id, period=chosen.name, dispute=dispute_id), status_code=303
-    )
+    to = path("me", period=chosen.name, dispute=dispute_id) + "#disputes"
+    return RedirectResponse(to, status_code=303)
