@@ -12,7 +12,7 @@ from scoring.errors import InputError, NotFoundError, PlanError
 from scoring.period import Period
 from scoring.services import periods as period_services
 from scoring.services import plans
-from scoring.services.access import Caller, Forbidden, Role
+from scoring.services.access import Caller, Forbidden
 from scoring.services.runtime import Runtime
 from scoring.settings import get_settings
 from scoring.store import Store
@@ -20,27 +20,14 @@ from scoring.store import plans as store_plans
 from scoring.store.audit import AuditFilter, audit_entries
 from scoring.store.plans import ProposalConflict
 from scoring.workdays import WorkCalendar
-from tests.auth_helpers import make_user, make_users, seed_network
-from tests.plan_helpers import line_of, plan_text
+from tests.plan_helpers import line_of, plan_people, plan_text
 
 NOTE = "五星好评奖励提高到 20 元"
 
 
 @pytest.fixture
 def people(store: Store, tmp_path: Path) -> dict[str, Caller]:
-    """hr1, ops1, ops2 (a second operations user), dealer1 and I1, as callers."""
-    seed_network(store, tmp_path)
-    made = {info.login: info for info in make_users(store).values()}
-    made["ops2"] = make_user(store, Role.OPERATIONS, login="ops2")
-    return {
-        login: Caller(
-            login=info.login,
-            role=info.role,
-            dealer_ids=frozenset(info.dealer_ids),
-            installer_id=info.installer_id,
-        )
-        for login, info in made.items()
-    }
+    return plan_people(store, tmp_path)
 
 
 def runtime() -> Runtime:
