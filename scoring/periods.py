@@ -453,6 +453,17 @@ def close(
                 f"关账计算期间有新数据导入,请重试 / records were imported while {period} was "
                 "computed for its close; it was not closed: try again"
             )
+        # A plan version approved for the period meanwhile: it must be closed with that one.
+        cur.execute(  # type: ignore[attr-defined]
+            "SELECT checksum FROM plans WHERE activated_at IS NOT NULL AND effective_from <= "
+            f"'{first_day(period)}' ORDER BY effective_from DESC, activated_at DESC LIMIT 1"
+        )
+        in_force = cur.fetchone()  # type: ignore[attr-defined]
+        if in_force is None or in_force[0] != stored.checksum:
+            raise StoreChanged(
+                f"关账计算期间生效方案有变,请重试 / the plan in force for {period} changed while "
+                "it was computed for its close; it was not closed: try again"
+            )
 
     frozen = store_periods.save_closed(ctx.store, result, actor=actor, plan=stored, check=unchanged)
     return replace(result, draft=False, about=frozen.about)

@@ -321,3 +321,24 @@ def test_a_later_date_supersedes_from_its_own_period(
     assert in_force(store, "2025-12-01")[0] == "standard v2"
     with store.begin() as conn:
         assert store_plans.plan_in_force(conn, "2026-01-01") is not None
+
+
+def test_a_close_that_computed_with_the_plan_replaced_meanwhile_is_not_frozen(
+    store: Store, people: dict[str, Caller]
+) -> None:
+    from scoring.periods import Context, StoreChanged, close
+    from scoring.result import Result
+
+    proposal = propose(store, people["ops1"], plan_text(effective_from="2025-10-01"))
+
+    def approve_meanwhile(_result: Result) -> None:  # runs between the computation and freezing
+        plans.approve(store, caller=people["ops2"], proposal_id=proposal.proposal_id)
+
+    ctx = Context.load(store, zone=runtime().zone, calendar=runtime().calendar)
+    with pytest.raises(StoreChanged, match="plan in force for 2025-10 changed"):
+        close(ctx, "2025-10", actor="hr1", verify=approve_meanwhile)
+    # Closed again, it is closed with the approved version.
+    closed = period_services.close(
+        store, caller=people["hr1"], period=Period.parse("2025-10"), runtime=runtime()
+    )
+    assert str(closed.about["plan_version"]) == "2"
