@@ -217,6 +217,11 @@ def test_an_invalid_plan_is_refused_with_its_problems_at_their_lines(
     assert audit_of(store, "plan_propose") == []
 
 
+def test_a_file_too_large_to_be_a_plan_is_refused(store: Store, people: dict[str, Caller]) -> None:
+    with pytest.raises(PlanError, match="too large"):
+        propose(store, people["ops1"], "#" * (plans.MAX_PLAN_BYTES + 1))
+
+
 def test_a_proposal_needs_a_note(store: Store, people: dict[str, Caller]) -> None:
     with pytest.raises(InputError, match="a note saying why is required"):
         propose(store, people["ops1"], note=" ")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from scoring.money import format_fen
 from scoring.services.plans import MAX_TEXT, PROPOSAL_WORDS, PlanSimulation, Proposal
-from scoring.simulation import Band, Distribution, KindChange
+from scoring.simulation import Band, Distribution, KindChange, Order
 from scoring.timefmt import iso_local
 
 # -- proposals --------------------------------------------------------------------------------
@@ -201,9 +201,9 @@ class PlanSimulationOut(BaseModel):
 
     @classmethod
     def of(
-        cls, found: PlanSimulation, *, offset: int, limit: int | None, order: str
+        cls, found: PlanSimulation, *, offset: int, limit: int | None, order: Order
     ) -> PlanSimulationOut:
-        rows = found.page(offset=offset, limit=limit, order=order)  # type: ignore[arg-type]
+        rows = found.page(offset=offset, limit=limit, order=order)
         moved = found.distribution
         return cls(
             period=found.period,
