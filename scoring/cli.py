@@ -33,7 +33,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-plan_app = typer.Typer(help="方案 / plans: check, show the schema.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="方案 / plans: check, propose, approve, activate, list, show the schema.",
+    no_args_is_help=True,
+)
 app.add_typer(plan_app, name="plan")
 dispute_app = typer.Typer(
     help="申诉 / disputes: open, list, show, accept, reject.", no_args_is_help=True
@@ -448,6 +451,111 @@ def plan_activate_command(
         f"方案 {stored.plan_id} 第 {stored.version} 版自 {stored.effective_from} 起生效 / plan "
         f"{stored.plan_id} version {stored.version} in force from {stored.effective_from}"
     )
+
+
+def _print_proposal(found: Any) -> None:
+    from scoring.services.plans import PROPOSAL_WORDS
+
+    zh, en = PROPOSAL_WORDS[found.status]
+    out.print(
+        f"方案提议 #{found.proposal_id}:{found.label} 自 {found.effective_from} 起,{zh} / plan "
+        f"proposal #{found.proposal_id}: {found.label} from {found.effective_from}, {en}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@plan_app.command("propose")
+@user_errors
+def plan_propose_command(
+    file: Annotated[Path, typer.Argument(help="方案文件 / plan file (YAML)")],
+    note: Annotated[str, typer.Option(help="提议说明 / why: what changes and for whom")],
+    effective_from: Annotated[
+        str | None, typer.Option(help="生效期间 / YYYY-MM, must repeat the file's")
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="提议人 / who proposes")] = None,
+) -> None:
+    """提议方案版本 / propose a plan version; another user approves it."""
+    from scoring.services.plans import propose
+
+    if not file.is_file():
+        raise InputError(f"找不到方案文件 / no plan file {file}")
+    with store() as target:
+        found = propose(
+            target,
+            caller=caller(user),
+            raw=file.read_bytes(),
+            source=str(file),
+            note=note,
+            effective_from=effective_from,
+        )
+    _print_proposal(found)
+
+
+@plan_app.command("approve")
+@user_errors
+def plan_approve_command(
+    proposal: Annotated[int, typer.Argument(help="提议编号 / proposal number")],
+    note: Annotated[str | None, typer.Option(help="批准说明 / a note")] = None,
+    user: Annotated[str | None, typer.Option(help="批准人(非提议人)/ who approves")] = None,
+) -> None:
+    """批准方案提议 / approve another user's proposal: store it and put it in force."""
+    from scoring.services.plans import approve
+
+    with store() as target:
+        found = approve(target, caller=caller(user), proposal_id=proposal, note=note)
+    _print_proposal(found)
+
+
+@plan_app.command("reject")
+@user_errors
+def plan_reject_command(
+    proposal: Annotated[int, typer.Argument(help="提议编号 / proposal number")],
+    reason: Annotated[str, typer.Option(help="驳回理由 / why")],
+    user: Annotated[str | None, typer.Option(help="驳回人(非提议人)/ who rejects")] = None,
+) -> None:
+    """驳回方案提议 / reject another user's proposal, with a reason."""
+    from scoring.services.plans import reject
+
+    with store() as target:
+        found = reject(target, caller=caller(user), proposal_id=proposal, reason=reason)
+    _print_proposal(found)
+
+
+@plan_app.command("list-proposals")
+@user_errors
+def plan_proposals_command(
+    status: Annotated[
+        str | None, typer.Option(help="proposed, approved, rejected or withdrawn")
+    ] = None,
+) -> None:
+    """列出方案提议 / the plan proposals, newest first."""
+    from scoring.services.plans import PROPOSAL_WORDS, list_proposals
+
+    zone = get_settings().zone
+    with store() as target:
+        found = list_proposals(target, caller=caller(), status=status, limit=1000)
+    table = Grid(
+        "方案提议 / plan proposals",
+        (
+            "编号 / #",
+            "方案 / plan",
+            "生效 / effective",
+            "状态 / status",
+            "提议 / by",
+            "处理 / decided",
+        ),
+    )
+    for p in found:
+        table.add_row(
+            str(p.proposal_id),
+            p.label,
+            p.effective_from,
+            PROPOSAL_WORDS[p.status][0] + " / " + p.status,
+            f"{p.proposed_by} {local_time(p.proposed_at, zone)}",
+            f"{p.decided_by} {local_time(p.decided_at, zone)}" if p.decided_by else "",
+        )
+    emit(table)
 
 
 @plan_app.command("list")

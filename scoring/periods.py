@@ -29,7 +29,7 @@ from scoring.entities import new_id_type
 from scoring.errors import PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period import Period
-from scoring.result import LINES_SCHEMA, Result, as_schema
+from scoring.result import LINES_SCHEMA, STATEMENT_MONEY_COLUMNS, Result, as_schema
 from scoring.rules.load import check_bytes, load_plan_text, standard_plan_path
 from scoring.rules.spec import Plan
 from scoring.store import Store
@@ -86,12 +86,16 @@ def plan_from_stored(stored: StoredPlan) -> Plan:
     return load_plan_text(stored.content, source=f"{stored.plan_id} v{stored.version}")
 
 
-def store_plan_file(store: Store, path: Path, *, actor: str, activate: bool) -> StoredPlan:
-    """Validate and keep a plan file as a version (and optionally put it in force)."""
+def store_plan_file(
+    store: Store, path: Path, *, actor: str, activate: bool, direct: bool = False
+) -> StoredPlan:
+    """Validate and keep a plan file as a version (and optionally put it in force; ``direct``:
+    by the local administrator without a second person, as the audit log then says)."""
     raw = path.read_bytes()
     plan = _plan_from_bytes(raw, str(path))
+    detail = {"direct": True, "file": path.name} if direct else None
     with store.begin() as conn:
-        return _store_plan(conn, plan, raw, actor=actor, activate=activate)
+        return _store_plan(conn, plan, raw, actor=actor, activate=activate, detail=detail)
 
 
 def _version_of(plan: Plan, raw: bytes) -> StoredPlan:
@@ -107,11 +111,19 @@ def _version_of(plan: Plan, raw: bytes) -> StoredPlan:
 
 
 def _store_plan(
-    conn: Connection, plan: Plan, raw: bytes, *, actor: str, activate: bool
+    conn: Connection,
+    plan: Plan,
+    raw: bytes,
+    *,
+    actor: str,
+    activate: bool,
+    detail: dict[str, object] | None = None,
 ) -> StoredPlan:
     store_plans.store_plan(conn, _version_of(plan, raw), actor=actor)  # takes the period lock
     if activate:
-        store_plans.activate_plan(conn, plan_id=plan.id, version=str(plan.version), actor=actor)
+        store_plans.activate_plan(
+            conn, plan_id=plan.id, version=str(plan.version), actor=actor, detail=detail
+        )
     return store_plans.get_plan(conn, plan.id, str(plan.version))
 
 
@@ -148,6 +160,14 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
         if found is not None:
             return found
         return _store_plan(conn, plan, raw, actor=actor, activate=True)
+
+
+def keep_shipped_plan(conn: Connection, *, actor: str, detail: dict[str, object]) -> StoredPlan:
+    """Store and activate the shipped plan, which is in force while no version ever was, so
+    that a version activated for a later date leaves the periods before it as they were."""
+    raw = standard_plan_path().read_bytes()
+    plan = _plan_from_bytes(raw, str(standard_plan_path()))
+    return _store_plan(conn, plan, raw, actor=actor, activate=True, detail=detail)
 
 
 # -- computing ------------------------------------------------------------------------------
@@ -433,6 +453,17 @@ def close(
                 f"关账计算期间有新数据导入,请重试 / records were imported while {period} was "
                 "computed for its close; it was not closed: try again"
             )
+        # A plan version approved for the period meanwhile: it must be closed with that one.
+        cur.execute(  # type: ignore[attr-defined]
+            "SELECT checksum FROM plans WHERE activated_at IS NOT NULL AND effective_from <= "
+            f"'{first_day(period)}' ORDER BY effective_from DESC, activated_at DESC LIMIT 1"
+        )
+        in_force = cur.fetchone()  # type: ignore[attr-defined]
+        if in_force is None or in_force[0] != stored.checksum:
+            raise StoreChanged(
+                f"关账计算期间生效方案有变,请重试 / the plan in force for {period} changed while "
+                "it was computed for its close; it was not closed: try again"
+            )
 
     frozen = store_periods.save_closed(ctx.store, result, actor=actor, plan=stored, check=unchanged)
     return replace(result, draft=False, about=frozen.about)
@@ -452,15 +483,34 @@ def result_for_export(ctx: Context, period: str, *, actor: str) -> Result:
 
 @dataclass
 class Comparison:
+    """What a plan would pay for a period against what the period pays now: one row per
+    installer with ``name``, ``team_id``, ``team_name``, ``dealer_id``, every statement money
+    column as now (``net_fen`` …) and as the plan would pay (``net_fen_draft`` …), and
+    ``change_fen`` (the change in net pay), by installer id."""
+
     per_installer: pl.DataFrame
     total_now_fen: int
     total_draft_fen: int
 
 
+#: The identity columns of a compared installer (from either side of the comparison).
+_WHO = ("name", "team_id", "team_name", "dealer_id")
+
+
 def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Comparison:
     """What ``plan_path`` would pay for ``period`` against what it pays now; changes nothing."""
-    current = result_for_export(ctx, period, actor=actor)
     draft_plan = _plan_from_bytes(plan_path.read_bytes(), str(plan_path))
+    return simulate_plan(ctx, period, draft_plan, actor=actor)
+
+
+def simulate_plan(
+    ctx: Context, period: str, plan: Plan, *, actor: str, current: Result | None = None
+) -> Comparison:
+    """What ``plan`` would pay for ``period`` against what it pays now (``current``: the
+    period's result as it stands, when the caller already has it); changes nothing: no draft,
+    no plan version, no closed result is written."""
+    if current is None:
+        current = result_for_export(ctx, period, actor=actor)
     with ctx.store.begin() as conn:
         manual = store_adjustments.manual_lines(conn, period)
     carried_in: pl.DataFrame | None
@@ -476,15 +526,18 @@ def simulate(ctx: Context, period: str, plan_path: Path, *, actor: str) -> Compa
         reconciled = reconcile(ctx, period)
         prior = pl.concat([reconciled.adjustments, manual], how="vertical")
         carried_in = reconciled.carried_in
-    draft = ctx.run(period, draft_plan, prior=prior, carried_in=carried_in)
-    cols = ["installer_id", "bonus_fen", "deduction_fen", "grievance_allowance_fen", "net_fen"]
+    draft = ctx.run(period, plan, prior=prior, carried_in=carried_in)
+    money = list(STATEMENT_MONEY_COLUMNS)
+    cols = ["installer_id", *_WHO, *money]
     now = current.statements.select(cols)
     new = draft.statements.select(cols)
     joined = now.join(new, on="installer_id", how="full", coalesce=True, suffix="_draft")
-    money = [c for c in cols if c != "installer_id"]
     joined = joined.with_columns(
-        [pl.col(c).fill_null(0) for c in money] + [pl.col(f"{c}_draft").fill_null(0) for c in money]
-    ).with_columns((pl.col("net_fen_draft") - pl.col("net_fen")).alias("change_fen"))
+        [pl.coalesce(c, f"{c}_draft").alias(c) for c in _WHO]
+        + [pl.col(c).fill_null(0) for c in money]
+        + [pl.col(f"{c}_draft").fill_null(0) for c in money]
+    ).drop([f"{c}_draft" for c in _WHO])
+    joined = joined.with_columns((pl.col("net_fen_draft") - pl.col("net_fen")).alias("change_fen"))
     joined = joined.sort("installer_id")
     return Comparison(
         per_installer=joined,

@@ -19,7 +19,7 @@ from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import open_store
 from tests import inputs
-from tests.auth_helpers import as_user, bearer, ensure_user
+from tests.auth_helpers import as_user, bearer, ensure_user, make_user, token_for
 
 PERIOD = "2025-10"
 YUAN = re.compile(r"^-?\d+\.\d{2}$")
@@ -402,8 +402,18 @@ def test_simulate_needs_a_plan(client: TestClient) -> None:
 # -- plans ----------------------------------------------------------------------------------
 
 
+def operations_users(client: TestClient, *logins: str) -> list[dict[str, str]]:
+    """Operations users in the app's store and their bearer headers (tokens straight from the
+    services: no request, so no draft refresh is triggered)."""
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    for login in logins:
+        make_user(store, Role.OPERATIONS, login=login)
+    return [bearer(token_for(store, login)) for login in logins]
+
+
 def test_plan_check_valid_and_invalid(client: TestClient) -> None:
-    good = client.post("/api/plans/check", files=plan_upload(plan_text(), "mine.yaml"))
+    (ops,) = operations_users(client, "ops1")
+    good = client.post("/api/plans/check", files=plan_upload(plan_text(), "mine.yaml"), headers=ops)
     assert good.status_code == 200
     assert good.json() == {
         "file": "mine.yaml",
@@ -413,7 +423,7 @@ def test_plan_check_valid_and_invalid(client: TestClient) -> None:
         "problems": [],
     }
     broken = plan_text().replace("kind: bonus", "kind: bonsu", 1).replace('"30.00"', '"3.001"')
-    bad = client.post("/api/plans/check", files=plan_upload(broken, "mine.yaml"))
+    bad = client.post("/api/plans/check", files=plan_upload(broken, "mine.yaml"), headers=ops)
     assert bad.status_code == 422
     body = bad.json()
     assert body["valid"] is False and len(body["problems"]) >= 2
@@ -424,22 +434,38 @@ def test_plan_check_valid_and_invalid(client: TestClient) -> None:
 
 
 def test_plan_check_of_yaml_garbage(client: TestClient) -> None:
-    bad = client.post("/api/plans/check", files=plan_upload("id: [unclosed\n", "x.yaml"))
+    (ops,) = operations_users(client, "ops1")
+    bad = client.post(
+        "/api/plans/check", files=plan_upload("id: [unclosed\n", "x.yaml"), headers=ops
+    )
     assert bad.status_code == 422 and bad.json()["problems"]
 
 
-def test_plans_activate_and_list(client: TestClient) -> None:
-    assert client.get("/api/plans").json() == []
-    response = client.post("/api/plans/activate", files=plan_upload(plan_text()), headers=HR)
-    assert response.status_code == 201, response.text
-    assert response.json()["plan_id"] == "standard" and response.json()["version"] == "2"
-    assert response.json()["active"] is True
-    listed = client.get("/api/plans").json()
-    assert [(p["plan_id"], p["version"], p["active"]) for p in listed] == [("standard", "2", True)]
+def test_plans_propose_approve_and_list(client: TestClient) -> None:
+    ops1, ops2 = operations_users(client, "ops1", "ops2")
+    assert client.get("/api/plans", headers=ops1).json() == []
+    note = {"note": "五星奖励提高到 20 元"}
+    proposed = client.post(
+        "/api/plans/proposals", files=plan_upload(plan_text()), data=note, headers=ops1
+    )
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["plan_id"] == "standard" and proposed.json()["version"] == "2"
+    number = proposed.json()["proposal_id"]
+    alone = client.post(f"/api/plans/proposals/{number}/approve", headers=ops1)
+    assert alone.status_code == 403  # a second person approves
+    response = client.post(f"/api/plans/proposals/{number}/approve", headers=ops2)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "approved"
+    listed = client.get("/api/plans", headers=ops1).json()
+    assert ("standard", "2", True) in [(p["plan_id"], p["version"], p["active"]) for p in listed]
     # the same version with other content is refused
-    other = client.post("/api/plans/activate", files=plan_upload(plan_text("15.00")))
-    assert other.status_code == 400 and "raise the version" in other.json()["error"]
-    invalid = client.post("/api/plans/activate", files=plan_upload("id: x\n", "bad.yaml"))
+    other = client.post(
+        "/api/plans/proposals", files=plan_upload(plan_text("15.00")), data=note, headers=ops1
+    )
+    assert other.status_code == 409 and "raise the version" in other.json()["error"]
+    invalid = client.post(
+        "/api/plans/proposals", files=plan_upload("id: x\n", "bad.yaml"), data=note, headers=ops1
+    )
     assert invalid.status_code == 400 and invalid.json()["problems"]
     assert "scoring-upload" not in invalid.text
     load(client)
@@ -608,7 +634,8 @@ def test_a_bug_is_500_without_a_traceback(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("scoring.services.plans.store_plans.list_plans", broken)
     url = f"sqlite:///{tmp_path / 'bug.db'}"
     with make_client(url, tmp_path, raise_server_exceptions=False) as client:
-        response = client.get("/api/plans")
+        (ops,) = operations_users(client, "ops1")
+        response = client.get("/api/plans", headers=ops)
     assert response.status_code == 500
     assert response.json() == {
         "error": "内部错误,已记录日志 / internal error; it has been logged",
@@ -682,8 +709,18 @@ def test_reads_of_an_open_period_never_compute_and_changes_make_a_new_draft(
     changed = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
     assert len(loads) == 2 and changed != adjusted
 
-    # A plan activated for the period: a new draft.
-    client.post("/api/plans/activate", files=plan_upload(plan_text("20.00")), headers=HR)
+    # A plan put in force for the period (proposed, approved by a second person): a new draft.
+    ops1, ops2 = operations_users(client, "ops1", "ops2")
+    proposed = client.post(
+        "/api/plans/proposals",
+        files=plan_upload(plan_text("20.00")),
+        data={"note": "五星奖励提高"},
+        headers=ops1,
+    )
+    assert proposed.status_code == 201 and len(loads) == 2  # not in force yet: no new draft
+    number = proposed.json()["proposal_id"]
+    approved = client.post(f"/api/plans/proposals/{number}/approve", headers=ops2)
+    assert approved.status_code == 200, approved.text
     replanned = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
     assert len(loads) == 3 and replanned["bonus"] != changed["bonus"]
     assert client.get(f"/api/periods/{PERIOD}/statements/I1").json() == replanned

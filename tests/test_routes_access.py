@@ -43,7 +43,13 @@ from tests.auth_helpers import (
 PERIOD = "2025-10"
 #: Values for path parameters: I3 and team T3 belong to dealer D2, outside dealer1's scope
 #: and not installer I1's own.
-PATH_VALUES = {"period": PERIOD, "installer_id": "I3", "dispute_id": "1", "login": "nobody"}
+PATH_VALUES = {
+    "period": PERIOD,
+    "installer_id": "I3",
+    "dispute_id": "1",
+    "login": "nobody",
+    "proposal_id": "1",
+}
 #: Words of the test data that must never appear in a refusal.
 PRIVATE = ("王强", "南方安装", "-80.00", "low_score")
 

@@ -194,6 +194,33 @@ plans = Table(
     PrimaryKeyConstraint("plan_id", "version"),
 )
 
+#: A plan version proposed by one user and approved (stored and put in force), rejected or
+#: withdrawn by another: the second person of a plan change. ``status`` is proposed, approved,
+#: rejected or withdrawn; only a proposed row changes, once. ``base_*`` names the version that
+#: was in force for ``effective_from`` when it was proposed (what the proposer compared
+#: against; NULL label: the shipped plan, not yet stored).
+plan_proposals = Table(
+    "plan_proposals",
+    metadata,
+    Column("proposal_id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(100), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("effective_from", String(10), nullable=False),
+    Column("checksum", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("proposed_at", BigInteger, nullable=False),
+    Column("proposed_by", Text, nullable=False),
+    Column("base_label", Text, nullable=True),
+    Column("base_checksum", String(64), nullable=False),
+    Column("decided_at", BigInteger, nullable=True),
+    Column("decided_by", Text, nullable=True),
+    Column("decision_note", Text, nullable=True),
+    Index("ix_plan_proposals_status", "status"),
+)
+
 #: One row per period that has been computed or closed. ``status`` is open or closed; a closed
 #: row never changes again.
 periods = Table(
@@ -440,6 +467,7 @@ signin_failures = Table(
 )
 
 __all__ = [
+    "plan_proposals",
     "BOOKKEEPING",
     "draft_lines",
     "draft_statements",
