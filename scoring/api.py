@@ -43,6 +43,7 @@ from scoring.web import (
     routes_imports,
     routes_periods,
     routes_plans,
+    routes_service_levels,
 )
 from scoring.web.deps import USER_HEADER, Services
 from scoring.web.refresher import Refresher
@@ -123,6 +124,7 @@ def create_app(
         routes_plans,
         routes_disputes,
         routes_audit,
+        routes_service_levels,
         pages_home,
         pages_me,
         pages_ranking,

@@ -1,0 +1,116 @@
+"""Service levels over HTTP: the checks of a period (``scoring sla``), the scheduler's early
+warnings, and the dealer's monthly report (每月例会通报) as a download.
+
+Every route declares its right through :mod:`scoring.web.auth`; the service functions narrow
+what they return to the caller's scope (a dealer user: its dealers). Dates are ``YYYY-MM-DD``,
+times local ISO 8601 with the offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from scoring.services import service_levels
+from scoring.web import auth
+from scoring.web.deps import PeriodDep, ServicesDep
+from scoring.web.models import ErrorOut
+
+router = APIRouter(
+    prefix="/api",
+    tags=["service levels"],
+    responses={
+        400: {"model": ErrorOut, "description": "a malformed period, date or value"},
+        401: {"model": ErrorOut, "description": "not signed in"},
+        403: {"model": ErrorOut, "description": "the role has no right to service levels"},
+        404: {"model": ErrorOut, "description": "no such dealer (in the caller's scope)"},
+    },
+)
+
+
+class CheckOut(BaseModel):
+    period: str
+    check: str
+    record_id: str
+    job_id: str | None
+    team_id: str | None
+    dealer_id: str | None
+    due_date: str | None = Field(description="the last local date on which the check is met")
+    done_at: str | None = Field(description="local ISO 8601 time of the event that did it")
+    status: str = Field(description="met, breached or pending")
+
+
+class TeamCheckOut(BaseModel):
+    period: str
+    dealer_id: str | None
+    team_id: str | None
+    check: str
+    met: int
+    breached: int
+    pending: int
+    checks: int
+    share_met: str | None = Field(description="met / checks, three decimals half up")
+
+
+class ServiceLevelsOut(BaseModel):
+    period: str
+    as_of: str
+    by_team: list[TeamCheckOut]
+    total_checks: int = Field(description="checks in all (of the dealer and status asked for)")
+    offset: int
+    checks: list[CheckOut]
+
+
+def _texts(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows with dates as ``YYYY-MM-DD`` and times as local ISO 8601 with the offset."""
+    shown = frame.with_columns(
+        pl.col(name).dt.to_string("%Y-%m-%d")
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+    ).with_columns(
+        pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+    return shown.to_dicts()
+
+
+@router.get("/periods/{period}/service-levels")
+def period_service_levels(
+    period: PeriodDep,
+    services: ServicesDep,
+    caller: auth.ServiceLevelsCaller,
+    as_of: Annotated[
+        dt.date | None, Query(description="check date YYYY-MM-DD (default: today, local)")
+    ] = None,
+    dealer_id: Annotated[str | None, Query(max_length=200, description="one dealer")] = None,
+    status: Annotated[str | None, Query(max_length=20, description="met|breached|pending")] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=service_levels.MAX_PAGE)] = 1000,
+) -> ServiceLevelsOut:
+    """服务承诺检查 / the service-level checks of a period as ``scoring sla`` gives them:
+    ``by_team`` whole, the checks paged, both within the caller's scope."""
+    found = service_levels.page(
+        services.store,
+        caller=caller,
+        period=period,
+        as_of=as_of,
+        zone=services.runtime.zone,
+        calendar=services.runtime.calendar,
+        dealer_id=dealer_id,
+        status=status,
+        offset=offset,
+        limit=limit,
+    )
+    return ServiceLevelsOut(
+        period=found.period,
+        as_of=found.as_of.isoformat(),
+        by_team=[TeamCheckOut(**row) for row in _texts(found.by_team)],
+        total_checks=found.total,
+        offset=found.offset,
+        checks=[CheckOut(**row) for row in _texts(found.checks)],
+    )
