@@ -15,7 +15,8 @@ import polars as pl
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from scoring.services import service_levels
+from scoring.services import service_levels, sla_warnings
+from scoring.timefmt import iso_local
 from scoring.web import auth
 from scoring.web.deps import PeriodDep, ServicesDep
 from scoring.web.models import ErrorOut
@@ -113,4 +114,83 @@ def period_service_levels(
         total_checks=found.total,
         offset=found.offset,
         checks=[CheckOut(**row) for row in _texts(found.checks)],
+    )
+
+
+class WarningOut(BaseModel):
+    kind: str = Field(description="due_today, due_tomorrow or breached_yesterday")
+    period: str
+    check: str
+    record_id: str
+    job_id: str | None
+    team_id: str | None
+    dealer_id: str | None
+    due_date: str | None
+    done_at: str | None = Field(description="local ISO 8601 time, when done (late)")
+    status: str
+
+
+class TeamWarningsOut(BaseModel):
+    dealer_id: str | None
+    team_id: str | None
+    due_today: int
+    due_tomorrow: int
+    breached_yesterday: int
+
+
+class WarningsOut(BaseModel):
+    day: str | None = Field(description="the day of the run shown; null before any run")
+    by_team: list[TeamWarningsOut]
+    total: int = Field(description="warnings in all (of the dealer and kind asked for)")
+    offset: int
+    warnings: list[WarningOut]
+
+
+@router.get("/service-levels/warnings")
+def service_level_warnings(
+    services: ServicesDep,
+    caller: auth.ServiceLevelsCaller,
+    day: Annotated[
+        dt.date | None, Query(description="the run of this day (default: the newest)")
+    ] = None,
+    dealer_id: Annotated[str | None, Query(max_length=200, description="one dealer")] = None,
+    kind: Annotated[
+        str | None,
+        Query(max_length=30, description="due_today, due_tomorrow or breached_yesterday"),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=sla_warnings.MAX_PAGE)] = 1000,
+) -> WarningsOut:
+    """服务承诺预警 / the scheduler's daily early warning within the caller's scope: per team
+    what falls due today and tomorrow and is not done, and what was breached yesterday."""
+    found = sla_warnings.warnings(
+        services.store,
+        caller=caller,
+        day=day,
+        dealer_id=dealer_id,
+        kind=kind,
+        offset=offset,
+        limit=limit,
+    )
+    zone = services.runtime.zone
+    return WarningsOut(
+        day=found.day,
+        by_team=[TeamWarningsOut(**row) for row in found.by_team],
+        total=found.total,
+        offset=found.offset,
+        warnings=[
+            WarningOut(
+                kind=row["kind"],
+                period=row["period"],
+                check=row["check_id"],
+                record_id=row["record_id"],
+                job_id=row["job_id"],
+                team_id=row["team_id"],
+                dealer_id=row["dealer_id"],
+                due_date=row["due_date"],
+                done_at=iso_local(row["done_at"], zone),
+                status=row["status"],
+            )
+            for row in found.rows
+        ],
     )
