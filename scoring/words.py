@@ -29,10 +29,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: Characters that join words without carrying meaning of their own in a comment.
-STOP = frozenset("的了是我你他她它们这那就也都还很在和与及把被给让吧吗呢啊呀哦嗯着过地得个")
-#: The longest run of Han characters counted as one term.
-LONGEST = 12
+#: Characters that join words without carrying meaning of their own in a comment. Only
+#: those rarely part of a word: 他 stays (其他), 地 (地面), 过 (过来), 着 (着急).
+STOP = frozenset("的了是我你就也都还很吧吗呢啊呀哦嗯")
+#: The longest run of Han characters counted as one term (a clause between punctuation is
+#: rarely longer, so a repeated clause is found whole).
+LONGEST = 16
 #: A longer term takes the place of a shorter one inside it when it occurs at least this
 #: share of the shorter one's occurrences.
 ABSORB = 0.75

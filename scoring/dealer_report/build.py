@@ -68,6 +68,8 @@ class DealerReport:
     dispatch: pl.DataFrame | None
     #: What the reader should know, (zh, en) each.
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: The title of each service-level check, (zh, en), and of ``all``.
+    check_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def stem(self) -> str:
@@ -170,6 +172,8 @@ def build_reports(data: ReportInputs, dealer_ids: Sequence[str]) -> list[DealerR
         )
     if data.plan.dispatch is None:
         base_notes.append(("方案未规定派单建议", "the plan in force declares no order shares"))
+    titles = {check.id: (check.title.zh, check.title.en) for check in data.plan.service_levels}
+    titles["all"] = ("全部检查", "all checks")
     reports = []
     for dealer_id in dealer_ids:
         ranking = data.ranking.filter(pl.col("dealer_id") == dealer_id)
@@ -209,6 +213,7 @@ def build_reports(data: ReportInputs, dealer_ids: Sequence[str]) -> list[DealerR
                 grades=sections.grade_changes(statements_now, statements_before, grades),
                 dispatch=_dispatch(data.plan, ranking),
                 notes=notes,
+                check_titles=titles,
             )
         )
     return reports
