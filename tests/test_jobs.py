@@ -161,6 +161,7 @@ def test_the_scheduler_registers_the_jobs(tmp_path: Path) -> None:
             jobs.REFRESH_JOB_ID,
             jobs.OVERDUE_JOB_ID,
             jobs.SLA_JOB_ID,
+            jobs.REPORTS_JOB_ID,
         }
         sla = found[jobs.SLA_JOB_ID].trigger
         assert isinstance(sla, CronTrigger)

@@ -59,6 +59,11 @@ class Section:
     zh: str
     en: str
     columns: tuple[Col, ...]
+    #: The English sheet name when the title is longer than Excel's 31 characters.
+    sheet_en: str = ""
+
+    def sheet(self, language: str) -> str:
+        return self.zh if language == "zh" else (self.sheet_en or self.en)
 
 
 RANKING = Section(
@@ -133,6 +138,7 @@ COMPLAINTS = Section(
         ),
         Col("total", "合计", "total", "int", 8),
     ),
+    "Complaints",
 )
 
 SURVEYS = Section(
@@ -180,6 +186,7 @@ GRADES = Section(
         Col("rating_before", "上月评分", "rating last month", "dec", 10),
         Col("rating", "本月评分", "rating", "dec", 10),
     ),
+    "Grade changes",
 )
 
 DISPATCH = Section(
@@ -196,6 +203,7 @@ DISPATCH = Section(
         Col("reason_zh", "理由", "reason (zh)", width=44),
         Col("reason_en", "理由(英文)", "reason", width=44),
     ),
+    "Order shares",
 )
 
 SECTIONS = (RANKING, CHANGES, SERVICE_LEVELS, COMPLAINTS, SURVEYS, WORDS, GRADES, DISPATCH)

@@ -214,7 +214,7 @@ def workbook(report: DealerReport, *, headings: str = "zh") -> Workbook:
     _summary(book, report, language)
 
     def sheet_of(section: Section, frame: pl.DataFrame) -> tuple[Worksheet, int]:
-        sheet = book.create_sheet(_title(language, section.zh, section.en))
+        sheet = book.create_sheet(section.sheet(language))
         return sheet, _table(sheet, section, frame, report, language)
 
     right = get_column_letter(len(RANKING.columns) + 2) + "2"

@@ -1,5 +1,5 @@
 """Service levels over HTTP: the checks of a period (``scoring sla``), the scheduler's early
-warnings, and the dealer's monthly report (每月例会通报) as a download.
+warnings, and the dealer's monthly report (每月例会通报) as a download (``scoring report``).
 
 Every route declares its right through :mod:`scoring.web.auth`; the service functions narrow
 what they return to the caller's scope (a dealer user: its dealers). Dates are ``YYYY-MM-DD``,
@@ -9,13 +9,18 @@ times local ISO 8601 with the offset.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
-from scoring.services import service_levels, sla_warnings
+from scoring.services import reports, service_levels, sla_warnings
 from scoring.timefmt import iso_local
 from scoring.web import auth
 from scoring.web.deps import PeriodDep, ServicesDep
@@ -194,3 +199,60 @@ def service_level_warnings(
             for row in found.rows
         ],
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The report page is whole by itself: no script, no external file, inline styles only.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@router.get(
+    "/periods/{period}/report",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {XLSX: {}, "text/html": {}},
+            "description": "report-PERIOD-DEALER.xlsx or .html",
+        },
+        409: {"model": ErrorOut, "description": "the period has no result yet"},
+    },
+)
+def dealer_report(
+    period: PeriodDep,
+    services: ServicesDep,
+    caller: auth.ReadRankingCaller,
+    dealer: Annotated[str, Query(min_length=1, max_length=200, description="the dealer's id")],
+    format: Annotated[Literal["xlsx", "html"], Query(description="xlsx or html")] = "xlsx",
+    headings: Annotated[Literal["zh", "en"], Query(description="workbook headings")] = "zh",
+) -> FileResponse:
+    """经销商月度例会通报 / one dealer's monthly report: a workbook with charts, or a page that
+    prints well. A dealer user gets its own dealers' only (another dealer: 404)."""
+    folder = Path(tempfile.mkdtemp(prefix="scoring-report-"))
+    try:
+        (written,) = reports.write(
+            services.store,
+            caller=caller,
+            period=period,
+            runtime=services.runtime,
+            out_dir=folder,
+            dealer_ids=[dealer],
+            formats=(format,),
+            headings=headings,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    path = written.paths[format]
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    if format == "html":
+        return FileResponse(
+            path,
+            media_type="text/html; charset=utf-8",
+            filename=path.name,
+            content_disposition_type="inline",
+            headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"},
+            background=cleanup,
+        )
+    return FileResponse(path, media_type=XLSX, filename=path.name, background=cleanup)
