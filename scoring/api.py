@@ -44,6 +44,7 @@ from scoring.web import (
     routes_imports,
     routes_periods,
     routes_plans,
+    routes_service_levels,
     routes_users,
 )
 from scoring.web.deps import Services
@@ -147,6 +148,7 @@ def create_app(
         routes_plans,
         routes_disputes,
         routes_audit,
+        routes_service_levels,
         routes_users,
         pages_home,
         pages_me,

@@ -1173,3 +1173,68 @@ def sla_command(
     emit(grid)
     for path in paths:
         out.print(str(path), markup=False, highlight=False)
+
+
+@app.command("report")
+@user_errors
+def report_command(
+    period: Annotated[str, typer.Argument(help="期间 / period YYYY-MM")],
+    out_dir: Annotated[Path, typer.Option("--out", help="写出报告的目录 / output folder")],
+    dealer: Annotated[
+        list[str] | None,
+        typer.Option("--dealer", help="经销商编号,可重复 / dealer id, repeatable"),
+    ] = None,
+    all_dealers: Annotated[
+        bool, typer.Option("--all-dealers", help="所有经销商 / every dealer")
+    ] = False,
+    file_format: Annotated[
+        str, typer.Option("--format", help="xlsx、html 或 both / xlsx, html or both")
+    ] = "both",
+    headings: Annotated[str, typer.Option(help="表头语言 / heading language: zh or en")] = "zh",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="服务承诺统计日期 / service levels as of YYYY-MM-DD (default: as the ranking's)",
+        ),
+    ] = None,
+) -> None:
+    """经销商月度例会通报 / the dealer's monthly report: one XLSX and one HTML page per dealer."""
+    import datetime as dt
+
+    from scoring.services import reports
+
+    if bool(dealer) == all_dealers:
+        raise InputError(
+            "请指定 --dealer ID 或 --all-dealers(二选一)/ give --dealer ID or --all-dealers "
+            "(one of the two)"
+        )
+    formats = reports.FORMATS if file_format == "both" else (reports.format_of(file_format),)
+    day: dt.date | None = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise InputError(
+                f"--as-of 应为日期 YYYY-MM-DD / --as-of is a date YYYY-MM-DD, not {as_of!r}"
+            ) from None
+    with store() as target:
+        written = reports.write(
+            target,
+            caller=Caller.local(actor()),
+            period=Period.parse(period),
+            runtime=Runtime.of(get_settings()),
+            out_dir=out_dir,
+            dealer_ids=None if all_dealers else dealer,
+            formats=formats,
+            headings=reports.headings_of(headings),
+            as_of=day,
+        )
+    out.print(
+        f"期间 / period {Period.parse(period)}: {len(written)} 份报告 / reports",
+        markup=False,
+        highlight=False,
+    )
+    for files in written:
+        for path in files.paths.values():
+            out.print(str(path), markup=False, highlight=False)

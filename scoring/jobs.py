@@ -16,6 +16,12 @@ process runs it; draft refreshes share a lease (see scoring/services/drafts.py).
 - ``refresh_drafts`` (every 5 minutes): drafts made stale by imports or changes made from the
   command line or another server are computed again; nothing is done when none is stale.
 - ``overdue_disputes`` (hourly): a warning for each open dispute past its answer deadline.
+- ``sla_warnings`` (06:00 local): the service-level checks as of today; what falls due today
+  and tomorrow and is not done, and what was breached yesterday, stored per team for the HR
+  and dealer pages (scoring/services/sla_warnings.py).
+- ``dealer_reports`` (every 5 minutes): each period closed within the last days gets every
+  dealer's monthly report under the reports folder, once (scoring/services/reports.py). A
+  report that cannot be written is logged and recorded; the close stands.
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scoring.errors import ScoringError
 from scoring.money import format_fen
 from scoring.period import Period
-from scoring.services import disputes, drafts
+from scoring.services import disputes, drafts, reports, sla_warnings
 from scoring.services.access import Caller
 from scoring.services.runtime import Runtime
 from scoring.store import Store
 from scoring.store import periods as store_periods
-from scoring.store.jobs import claim_slot, finish_slot
+from scoring.store import sla_warnings as store_warnings
+from scoring.store.jobs import claim_slot, finish_slot, runs_of
 from scoring.timefmt import local_time
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,13 @@ ACTOR = "scheduler"
 NIGHTLY_JOB_ID = "nightly_compute"
 REFRESH_JOB_ID = "refresh_drafts"
 OVERDUE_JOB_ID = "overdue_disputes"
+SLA_JOB_ID = store_warnings.JOB_ID
+SLA_AT = dt.time(6, 0)
+REPORTS_JOB_ID = "dealer_reports"
+REPORTS_EVERY = dt.timedelta(minutes=5)
+#: Periods closed longer ago than this get no report from the scheduler (an older store
+#: brought up to date would otherwise write the reports of every month it ever closed).
+REPORTS_WITHIN = dt.timedelta(days=7)
 NIGHTLY_AT = dt.time(2, 30)
 REFRESH_EVERY = dt.timedelta(minutes=5)
 OVERDUE_EVERY = dt.timedelta(hours=1)
@@ -140,6 +154,78 @@ def check_overdue(
     return found
 
 
+def check_service_levels(
+    store: Store, *, runtime: Runtime, now: dt.datetime | None = None
+) -> sla_warnings.Refreshed | None:
+    """Store today's service-level warnings and log them per team; ``None`` when another
+    process claimed today's run."""
+    moment = (now or dt.datetime.now(tz=runtime.zone)).astimezone(runtime.zone)
+    day = moment.date()
+    slot = day.isoformat()
+    if not _claimed(store, SLA_JOB_ID, slot):
+        return None
+    try:
+        done = sla_warnings.refresh(store, caller=Caller.system(ACTOR), runtime=runtime, day=day)
+    except BaseException as exc:
+        finish_slot(store, SLA_JOB_ID, slot, f"failed: {exc}")
+        raise
+    counts = done.counts()
+    per_team = (
+        done.rows.group_by("dealer_id", "team_id", "kind").len().sort("dealer_id", "team_id")
+        if done.rows.height
+        else None
+    )
+    for row in per_team.iter_rows(named=True) if per_team is not None else ():
+        zh, en = sla_warnings.LABELS[row["kind"]]
+        log.warning(
+            "服务承诺%s / service levels %s: dealer %s, team %s: %d",
+            zh,
+            en,
+            row["dealer_id"],
+            row["team_id"],
+            row["len"],
+        )
+    summary = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    skipped = ""
+    if done.skipped:
+        skipped = f"; no service levels in the plan of {', '.join(done.skipped)}"
+    checked = ", ".join(done.checked)
+    log.info("service levels %s: %s (periods %s)%s", slot, summary, checked, skipped)
+    # The pages read the newest day whose run's outcome says it stored its warnings.
+    finish_slot(store, SLA_JOB_ID, slot, f"{store_warnings.STORED}: {summary}{skipped}")
+    return done
+
+
+def closed_period_reports(
+    store: Store, *, runtime: Runtime, now: dt.datetime | None = None
+) -> dict[str, reports.AfterClose]:
+    """Every dealer's report of each period closed within :data:`REPORTS_WITHIN` that has
+    none yet, each period claimed once across processes; what was done per period."""
+    if runtime.reports_dir is None:
+        return {}
+    moment = (now or dt.datetime.now(tz=runtime.zone)).astimezone(runtime.zone)
+    since = int((moment - REPORTS_WITHIN).timestamp() * 1_000_000)
+    with store.begin() as conn:
+        closed = [
+            row.period
+            for row in store_periods.closed_periods(conn)
+            if row.closed_at is not None and row.closed_at >= since
+        ]
+        done_before = {str(run["slot"]) for run in runs_of(conn, REPORTS_JOB_ID)}
+    made: dict[str, reports.AfterClose] = {}
+    for name in closed:
+        if name in done_before or not _claimed(store, REPORTS_JOB_ID, name):
+            continue
+        result = reports.after_close(store, runtime=runtime, period=Period.parse(name))
+        outcome = f"written {len(result.written)} to {result.folder}"
+        if result.failed:
+            outcome += f"; failed: {', '.join(sorted(result.failed))}"
+        log.info("monthly reports of %s: %s", name, outcome)
+        finish_slot(store, REPORTS_JOB_ID, name, outcome)
+        made[name] = result
+    return made
+
+
 def _logged(job: str, func: Any, *args: Any, **kwargs: Any) -> None:
     try:
         func(*args, **kwargs)
@@ -181,6 +267,27 @@ def build_scheduler(store: Store, *, runtime: Runtime) -> BackgroundScheduler:
         kwargs={"runtime": runtime},
         id=OVERDUE_JOB_ID,
         name="hourly check of overdue disputes",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        _logged,
+        CronTrigger(hour=SLA_AT.hour, minute=SLA_AT.minute, timezone=zone),
+        args=(SLA_JOB_ID, check_service_levels, store),
+        kwargs={"runtime": runtime},
+        id=SLA_JOB_ID,
+        name="daily service-level warnings",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        _logged,
+        IntervalTrigger(seconds=int(REPORTS_EVERY.total_seconds()), timezone=zone),
+        args=(REPORTS_JOB_ID, closed_period_reports, store),
+        kwargs={"runtime": runtime},
+        id=REPORTS_JOB_ID,
+        name="monthly reports of the periods just closed",
         coalesce=True,
         max_instances=1,
     )

@@ -12,6 +12,7 @@ the period it corrects (``corrects_period``) and the record behind it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -23,10 +24,10 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection
 
-from scoring import pipeline
+from scoring import pipeline, service_levels
 from scoring.caps import CARRY_RULE, carried_out
 from scoring.entities import new_id_type
-from scoring.errors import PeriodError, PlanError
+from scoring.errors import CalendarError, PeriodError, PlanError
 from scoring.money import format_fen
 from scoring.period import Period
 from scoring.result import LINES_SCHEMA, STATEMENT_MONEY_COLUMNS, Result, as_schema
@@ -392,6 +393,7 @@ def compute(
     result = ctx.run(period, plan, prior=prior, carried_in=reconciled.carried_in)
     result = replace(
         result,
+        ranking=_with_service_levels(ctx, period, plan, result.ranking),
         draft=True,
         about={
             **result.about,
@@ -417,6 +419,33 @@ def compute(
                 conn, period, actor, _label(stored) if stored else str(plan_path)
             )
     return result, stored
+
+
+def today(zone: ZoneInfo) -> dt.date:
+    """The local date now (the date a draft's or a close's service levels are as of)."""
+    return dt.datetime.now(tz=zone).date()
+
+
+def _with_service_levels(
+    ctx: Context, period: str, plan: Plan, ranking: pl.DataFrame
+) -> pl.DataFrame:
+    """The ranking with each team's share of the plan's service-level checks met, as of
+    today, beside its other figures: computed with the draft or the close and stored with the
+    ranking, never per read. Service levels measure teams and pay nothing, so a due date the
+    calendar cannot compute leaves the figures out (with a warning) instead of failing."""
+    if not plan.service_levels or ranking.height == 0:
+        return ranking
+    as_of = today(ctx.zone)
+    started = time.perf_counter()
+    try:
+        totals = service_levels.team_totals(
+            plan, ctx.frames, period=period, as_of=as_of, zone=ctx.zone, calendar=ctx.calendar
+        )
+    except CalendarError as exc:
+        log.warning("%s: service levels left out of the ranking: %s", period, exc)
+        return ranking
+    log.info("%s service levels of the ranking: %.3f s", period, time.perf_counter() - started)
+    return service_levels.with_team_totals(ranking, totals, as_of)
 
 
 class StoreChanged(PeriodError):

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     rejects_dir: Path = Field(
         default=Path("rejected"), description="Where rejected rows are written for HR to fix"
     )
+    reports_dir: Path = Field(
+        default=Path("reports"),
+        description="Where the scheduler writes each dealer's monthly report when a period is "
+        "closed (a folder per period)",
+    )
     calendar_dir: Path | None = Field(
         default=None, description="Folder of official calendar years (YYYY.json) to add"
     )

@@ -19,6 +19,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         "SCORING_DB",
         "SCORING_TIMEZONE",
         "SCORING_REJECTS_DIR",
+        "SCORING_REPORTS_DIR",
         "SCORING_USER",
         "SCORING_CALENDAR_DIR",
         "SCORING_SECRET_KEY",
@@ -30,6 +31,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SCORING_REJECTS_DIR", str(tmp_path / "rejected"))
+    monkeypatch.setenv("SCORING_REPORTS_DIR", str(tmp_path / "reports"))
     # Cheap argon2 parameters: the recommended ones take ~0.2 s a hash (tests/test_users.py
     # checks that the default is the recommended cost).
     monkeypatch.setenv("SCORING_FAST_HASHES_FOR_TESTS", "true")

@@ -156,7 +156,16 @@ def test_the_scheduler_registers_the_jobs(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 'jobs.db'}") as store:
         scheduler = jobs.build_scheduler(store, runtime=runtime(tmp_path))
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {jobs.NIGHTLY_JOB_ID, jobs.REFRESH_JOB_ID, jobs.OVERDUE_JOB_ID}
+        assert set(found) == {
+            jobs.NIGHTLY_JOB_ID,
+            jobs.REFRESH_JOB_ID,
+            jobs.OVERDUE_JOB_ID,
+            jobs.SLA_JOB_ID,
+            jobs.REPORTS_JOB_ID,
+        }
+        sla = found[jobs.SLA_JOB_ID].trigger
+        assert isinstance(sla, CronTrigger)
+        assert str(sla.fields[sla.FIELD_NAMES.index("hour")]) == "6"
         nightly = found[jobs.NIGHTLY_JOB_ID].trigger
         assert isinstance(nightly, CronTrigger)
         assert str(nightly.fields[nightly.FIELD_NAMES.index("hour")]) == "2"

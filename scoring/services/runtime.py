@@ -1,5 +1,6 @@
-"""What the services need besides the store: the local zone, the working-day calendar and
-where rejected rows go. Built once per process from the settings."""
+"""What the services need besides the store: the local zone, the working-day calendar, where
+rejected rows go and where the dealers' monthly reports are written (None: nowhere, they are
+then only made on request). Built once per process from the settings."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class Runtime:
     zone: ZoneInfo
     calendar: WorkCalendar
     rejects_dir: Path
+    reports_dir: Path | None = None
 
     @classmethod
     def of(cls, settings: Settings, calendar: WorkCalendar | None = None) -> Runtime:
@@ -23,4 +25,5 @@ class Runtime:
             zone=settings.zone,
             calendar=calendar or WorkCalendar.load(settings.calendar_dir),
             rejects_dir=settings.rejects_dir,
+            reports_dir=settings.reports_dir,
         )

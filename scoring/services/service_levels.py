@@ -2,27 +2,32 @@
 
 ``evaluate`` checks the promises to customers of the plan in force for a period, as of a date,
 narrowed to what the caller may see (a dealer user: its dealers' teams). ``write`` also writes
-``sla-PERIOD.csv`` and ``sla-PERIOD.xlsx`` and records the export in the audit log. Both only
-read records; neither changes a period.
+``sla-PERIOD.csv`` and ``sla-PERIOD.xlsx`` and records the export in the audit log; ``page``
+gives ``by_team`` whole and a page of the checks (the API). They only read records; none
+changes a period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import polars as pl
 
 from payroll_export.columns import Headings
 from payroll_export.service_levels import SlaFiles, write_service_levels
 from scoring import service_levels
-from scoring.errors import PlanError
+from scoring.errors import InputError, NotFoundError, PlanError
 from scoring.period import Period
 from scoring.periods import plan_for, plan_from_stored
 from scoring.rules.compile import Deadlines
-from scoring.service_levels import ServiceLevels
+from scoring.service_levels import STATUSES, ServiceLevels
 from scoring.services.access import Caller, Right, require
 from scoring.store import Store
 from scoring.store import audit as store_audit
+from scoring.store.directory import dealer_exists
 from scoring.store.records import load_all
 
 
@@ -90,3 +95,67 @@ def write(
             {"as_of": levels.as_of.isoformat(), "rows": levels.checks.height},
         )
     return levels, files
+
+
+#: The largest page of checks :func:`page` returns.
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class SlaPage:
+    """``by_team`` of the caller's scope (one dealer's when asked) and a page of its checks."""
+
+    period: str
+    as_of: dt.date
+    by_team: pl.DataFrame
+    checks: pl.DataFrame
+    total: int
+    offset: int
+
+
+def page(
+    store: Store,
+    *,
+    caller: Caller,
+    period: Period | str,
+    as_of: dt.date | None,
+    zone: ZoneInfo,
+    calendar: Deadlines,
+    dealer_id: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 1000,
+) -> SlaPage:
+    """:func:`evaluate`, narrowed to ``dealer_id`` (not found when outside the caller's scope)
+    and the checks to ``status``; the checks from ``offset``, at most ``limit`` of them."""
+    if status is not None and status not in STATUSES:
+        raise InputError(
+            f"状态应为 {'、'.join(STATUSES)} 之一 / status is one of {', '.join(STATUSES)}, "
+            f"not {status!r}"
+        )
+    if offset < 0 or not 1 <= limit <= MAX_PAGE:
+        raise InputError(
+            f"分页参数无效 / offset must be >= 0 and limit 1-{MAX_PAGE} (got {offset}, {limit})"
+        )
+    if dealer_id is not None:
+        require(caller, Right.SERVICE_LEVELS)  # a role without the right hears that first
+        with store.begin() as conn:
+            known = dealer_exists(conn, dealer_id)
+        if not known or not caller.sees_dealer(dealer_id):
+            raise NotFoundError(f"没有这个经销商 / no dealer {dealer_id!r}")
+    levels = evaluate(
+        store, caller=caller, period=period, as_of=as_of, zone=zone, calendar=calendar
+    )
+    if dealer_id is not None:
+        levels = levels.narrowed({dealer_id})
+    checks = levels.checks
+    if status is not None:
+        checks = checks.filter(pl.col("status") == status)
+    return SlaPage(
+        period=levels.period,
+        as_of=levels.as_of,
+        by_team=levels.by_team,
+        checks=checks.slice(offset, limit),
+        total=checks.height,
+        offset=offset,
+    )

@@ -498,3 +498,25 @@ __all__ = [
     "user_dealers",
     "users",
 ]
+
+#: The scheduler's daily service-level warnings (issue 15): per local day of the run, the
+#: checks that fall due that day or the next and are not done, and those breached the day
+#: before, one row per check, record and team (scoring/services/sla_warnings.py).
+sla_warnings = Table(
+    "sla_warnings",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("check_id", String(40), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("job_id", String(200), nullable=True),
+    Column("team_id", String(200), nullable=True),
+    Column("dealer_id", String(200), nullable=True),
+    Column("due_date", String(10), nullable=True),
+    Column("done_at", BigInteger, nullable=True),
+    Column("status", String(10), nullable=False),
+    PrimaryKeyConstraint("day", "position"),
+    Index("ix_sla_warnings_day_dealer_id", "day", "dealer_id"),
+)

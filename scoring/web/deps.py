@@ -9,10 +9,13 @@ is parsed here, once (:class:`scoring.period.Period`). Who is calling comes from
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import BeforeValidator
 
 from scoring.period import Period
 from scoring.services.runtime import Runtime
@@ -47,6 +50,19 @@ def get_app_settings(request: Request) -> Settings:
 
 def get_runtime(request: Request) -> Runtime:
     return get_services(request).runtime
+
+
+def _iso_date_text(value: object) -> object:
+    """A date in a query is written ``YYYY-MM-DD``; pydantic alone would also take ``0`` (a
+    Unix time) as 1970-01-01."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError("日期格式为 YYYY-MM-DD / a date is written YYYY-MM-DD")
+    return value.strip() if isinstance(value, str) else value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A calendar date in a query or form: ``YYYY-MM-DD`` only.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 def valid_period(period: str) -> Period:
