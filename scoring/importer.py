@@ -140,7 +140,14 @@ def import_paths(
             known[ent.name] = pl.concat([known[ent.name], ids])
         parsed_files.append((path, parsed))
 
-    problems = {str(path): list(p.problems) for path, p in parsed_files if p.problems}
+    # A note (a hidden first sheet skipped) is reported first with the file's problems; it
+    # rejects nothing and is not stored with the rows' problems.
+    problems = {
+        str(path): [*p.notes, *p.problems] for path, p in parsed_files if p.problems or p.notes
+    }
+    for path, parsed in parsed_files:
+        for note in parsed.notes:
+            log.warning("%s: %s", path.name, note.reason)
     any_rejected = any(p.rejected.height for _, p in parsed_files)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     writes: list[FileWrite] = []
