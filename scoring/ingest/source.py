@@ -33,7 +33,7 @@ from scoring.errors import InputError
 from scoring.ingest.csvrows import RowProblem, count_bytes, is_plain, read_lines
 from scoring.ingest.model import ROW
 from scoring.ingest.xlsx_book import Book, XmlRefused, read_book
-from scoring.ingest.xlsx_extent import SheetScan, scan_sheet
+from scoring.ingest.xlsx_extent import MAX_COLUMNS, SheetScan, scan_sheet
 
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -138,6 +138,7 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProble
                 raise _no_header(name)
         else:
             assert header is not None
+            _check_width(name, header)
             if is_plain(count_bytes(_chunks(path)), len(header)):
                 try:
                     return tuple(header), _csv_frame(name, path, header), []
@@ -149,10 +150,21 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProble
     if not _has_header(header):
         raise _no_header(name)
     assert header is not None
+    _check_width(name, header)
     rows = read_lines(
         text, unique_names(header), header_lines=_header_lines(text), bad_rows=bad_rows
     )
     return tuple(header), rows.frame, rows.problems
+
+
+def _check_width(name: str, header: list[str]) -> None:
+    """No entity has near :data:`MAX_COLUMNS` columns; a wider file is refused before its rows
+    are read (each column costs every row a conversion)."""
+    if len(header) > MAX_COLUMNS:
+        raise InputError(
+            f"文件 {name} 的表头有 {len(header):,} 列,最多 {MAX_COLUMNS} 列 / the header of "
+            f"{name} has {len(header):,} columns; at most {MAX_COLUMNS}"
+        )
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
