@@ -34,6 +34,7 @@ from scoring.store import open_store
 from scoring.web import (
     auth,
     errors,
+    limits,
     pages_home,
     pages_hr,
     pages_me,
@@ -116,6 +117,7 @@ def create_app(
                 await run_in_threadpool(services.refresher.kick)
         return response
 
+    limits.install(app, chosen)  # last added, so it runs first: before a body is read
     app.include_router(auth.router)
     for module in (
         routes_imports,

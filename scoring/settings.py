@@ -52,6 +52,17 @@ class Settings(BaseSettings):
         description="Failed sign-ins from one address within the window before refusal "
         "(higher than per login: many installers share a mobile carrier's address)",
     )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest request body the web service reads (JSON, forms, plan files); "
+        "a larger one is refused with 413 before it is read",
+    )
+    max_upload_bytes: int = Field(
+        default=512 << 20,
+        ge=1024,
+        description="Largest upload of data files to POST /api/imports (all files together)",
+    )
     fast_hashes_for_tests: bool = Field(
         default=False,
         description="TESTS ONLY: cheap argon2 parameters so that a test suite stays fast; never "
