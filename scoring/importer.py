@@ -97,6 +97,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _write_rejects(parsed: Parsed, folder: Path) -> Path | None:
+    """The rejects file; a folder that cannot be written is a user error (a setting), raised
+    before anything is stored."""
+    try:
+        return write_rejects(parsed, folder)
+    except OSError as exc:
+        raise InputError(
+            f"无法写入拒收行目录 {folder}(SCORING_REJECTS_DIR 或 --rejects-dir),未导入任何数据 / "
+            f"cannot write the rejected rows to {folder} (SCORING_REJECTS_DIR or --rejects-dir); "
+            f"nothing was imported: {exc.strerror or exc}"
+        ) from None
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -154,7 +167,7 @@ def import_paths(
     for path, parsed in parsed_files:
         rejects_path: Path | None = None
         if parsed.rejected.height:
-            rejects_path = write_rejects(parsed, rejects_dir / stamp)
+            rejects_path = _write_rejects(parsed, rejects_dir / stamp)
         frame = parsed.frame
         if all_or_nothing and any_rejected:
             frame = frame.head(0)
