@@ -151,9 +151,15 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProble
         raise _no_header(name)
     assert header is not None
     _check_width(name, header)
-    rows = read_lines(
-        text, unique_names(header), header_lines=_header_lines(text), bad_rows=bad_rows
-    )
+    header_lines = _header_lines(text)
+    if any(row <= header_lines for row in bad_rows):
+        # Which column is which cannot be told: the whole file is refused, not its rows.
+        raise InputError(
+            f"文件 {name} 的表头(第 1 行)含有无法识别的字节(既不是 UTF-8 也不是 GB18030 文本),"
+            f"请改正表头 / the header (row 1) of {name} holds bytes that are neither UTF-8 nor "
+            "GB18030 text; correct the header"
+        )
+    rows = read_lines(text, unique_names(header), header_lines=header_lines, bad_rows=bad_rows)
     return tuple(header), rows.frame, rows.problems
 
 
