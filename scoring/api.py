@@ -35,6 +35,7 @@ from scoring.web import (
     auth,
     errors,
     i18n,
+    limits,
     pages_home,
     pages_hr,
     pages_me,
@@ -134,6 +135,7 @@ def create_app(
                 await run_in_threadpool(services.refresher.kick)
         return response
 
+    limits.install(app, chosen)  # last added, so it runs first: before a body is read
     app.include_router(auth.router)
     app.include_router(pages_home.public_router)
 

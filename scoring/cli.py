@@ -1090,6 +1090,45 @@ def user_invite_command(
     out.print(f"激活码 / codes: {report.path}", markup=False, highlight=False)
 
 
+@app.command("backup")
+@user_errors
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="备份文件 / backup file to write")],
+    force: Annotated[bool, typer.Option(help="覆盖已有文件 / replace an existing file")] = False,
+) -> None:
+    """备份整个数据库 / back up the whole store (SQLite: one database file; PostgreSQL: pg_dump)."""
+    from scoring.services.backup import backup
+
+    with store() as target:
+        made = backup(target, caller=caller(), path=path, force=force)
+    out.print(
+        f"已备份到 / backed up to {made.path} ({made.kind}, 版本 / migration {made.revision}, "
+        f"{made.size:,} bytes)",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command("restore")
+@user_errors
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="备份文件 / backup file to restore")],
+    force: Annotated[
+        bool, typer.Option(help="覆盖非空数据库 / replace the content of a store that is not empty")
+    ] = False,
+) -> None:
+    """从备份恢复 / restore the store from a backup (stop scoring serve first)."""
+    from scoring.services.backup import restore
+
+    with store() as target:
+        done = restore(target, caller=caller(), path=path, force=force)
+    out.print(
+        f"已从 {done.path} 恢复 / restored from {done.path} (版本 / migration {done.revision})",
+        markup=False,
+        highlight=False,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="scoring")

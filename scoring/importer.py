@@ -97,6 +97,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _write_rejects(parsed: Parsed, folder: Path) -> Path | None:
+    """The rejects file; a folder that cannot be written is a user error (a setting), raised
+    before anything is stored."""
+    try:
+        return write_rejects(parsed, folder)
+    except OSError as exc:
+        raise InputError(
+            f"无法写入拒收行目录 {folder}(SCORING_REJECTS_DIR 或 --rejects-dir),未导入任何数据 / "
+            f"cannot write the rejected rows to {folder} (SCORING_REJECTS_DIR or --rejects-dir); "
+            f"nothing was imported: {exc.strerror or exc}"
+        ) from None
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -140,14 +153,21 @@ def import_paths(
             known[ent.name] = pl.concat([known[ent.name], ids])
         parsed_files.append((path, parsed))
 
-    problems = {str(path): list(p.problems) for path, p in parsed_files if p.problems}
+    # A note (a hidden first sheet skipped) is reported first with the file's problems; it
+    # rejects nothing and is not stored with the rows' problems.
+    problems = {
+        str(path): [*p.notes, *p.problems] for path, p in parsed_files if p.problems or p.notes
+    }
+    for path, parsed in parsed_files:
+        for note in parsed.notes:
+            log.warning("%s: %s", path.name, note.reason)
     any_rejected = any(p.rejected.height for _, p in parsed_files)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     writes: list[FileWrite] = []
     for path, parsed in parsed_files:
         rejects_path: Path | None = None
         if parsed.rejected.height:
-            rejects_path = write_rejects(parsed, rejects_dir / stamp)
+            rejects_path = _write_rejects(parsed, rejects_dir / stamp)
         frame = parsed.frame
         if all_or_nothing and any_rejected:
             frame = frame.head(0)

@@ -6,16 +6,25 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scoring.errors import ScoringError
+
 DEFAULT_DB_FILE = "scoring.db"
+ENV_PREFIX = "SCORING_"
+#: Settings whose value is never repeated in a message.
+_SECRET = frozenset({"secret_key"})
+
+
+class ConfigError(ScoringError):
+    """A setting (an environment variable ``SCORING_*``) cannot be used: a user error."""
 
 
 class Settings(BaseSettings):
     """设置 / settings. Each can be set by an environment variable ``SCORING_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     db: str | None = Field(
         default=None,
@@ -57,11 +66,33 @@ class Settings(BaseSettings):
         description="Failed sign-ins from one address within the window before refusal "
         "(higher than per login: many installers share a mobile carrier's address)",
     )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest request body the web service reads (JSON, forms, plan files); "
+        "a larger one is refused with 413 before it is read",
+    )
+    max_upload_bytes: int = Field(
+        default=512 << 20,
+        ge=1024,
+        description="Largest upload of data files to POST /api/imports (all files together)",
+    )
     fast_hashes_for_tests: bool = Field(
         default=False,
         description="TESTS ONLY: cheap argon2 parameters so that a test suite stays fast; never "
         "set it in production (the default is the library's recommended cost)",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception:  # unknown key, a path, an empty name: all the same to the user
+            raise ValueError(
+                "未知的时区 / unknown time zone; use an IANA name such as Asia/Shanghai"
+            ) from None
+        return value
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,7 +101,27 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of the environment; :class:`ConfigError` naming every variable that is
+    wrong (never a traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise config_error(exc) from None
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """One message for every invalid setting, each named by its environment variable."""
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        shown = "" if name in _SECRET else f"={str(error.get('input', ''))[:80]!r}"
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{variable}{shown}: {reason}")
+    return ConfigError(
+        "配置无效,请改正环境变量 / invalid settings; correct the environment variables:\n  "
+        + "\n  ".join(lines)
+    )
 
 
 def db_url(explicit: str | None = None, settings: Settings | None = None) -> str:

@@ -131,7 +131,13 @@ def cell_count(row: int, cells: int, width: int) -> str:
     )
 
 
-def invalid_bytes(row: int) -> str:
+def invalid_bytes(row: int, *, line: int | None = None) -> str:
+    if line is not None and line != row:
+        return (
+            f"第 {row} 行(其单元格跨到第 {line} 行)含有无法识别的字节(既不是 UTF-8 也不是 "
+            f"GB18030 文本)/ row {row} holds bytes that are neither UTF-8 nor GB18030 text "
+            f"(in line {line}, within a cell of several lines)"
+        )
     return (
         f"第 {row} 行含有无法识别的字节(既不是 UTF-8 也不是 GB18030 文本)/ "
         f"row {row} holds bytes that are neither UTF-8 nor GB18030 text"
@@ -181,6 +187,8 @@ def read_lines(
     record_rows: list[int] = []
     problems: list[RowProblem] = []
     consumed: set[int] = set()
+    #: A line of a multi-line cell → the row its record starts on.
+    owner: dict[int, int] = {}
     for row in quoted_rows:
         if row in consumed:
             continue
@@ -207,6 +215,7 @@ def read_lines(
                 record_rows.append(r)
             continue
         assert cells is not None
+        owner.update(dict.fromkeys(taken[1:], row))
         if _blank(cells):
             records.append([None] * width)
         else:
@@ -247,8 +256,13 @@ def read_lines(
         pl.col(ROW),
     )
     if bad_rows:
+        # A bad line inside a multi-line cell is a problem of the row the record starts on.
         known = {p.row for p in problems}
-        problems.extend(RowProblem(r, invalid_bytes(r)) for r in sorted(bad_rows) if r not in known)
+        for r in sorted(bad_rows):
+            row = owner.get(r, r)
+            if row not in known:
+                known.add(row)
+                problems.append(RowProblem(row, invalid_bytes(row, line=r)))
     problems.sort(key=lambda p: p.row)
     return CsvRows(together, problems)
 

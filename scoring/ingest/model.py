@@ -48,6 +48,9 @@ class Parsed:
     columns: dict[str, str]
     headers: tuple[str, ...] = ()
     raw: pl.DataFrame | None = None
+    #: What the user should know that rejects nothing (a hidden first sheet was skipped):
+    #: problems without a row or column, reported with the file's problems.
+    notes: tuple[Problem, ...] = ()
 
     @property
     def accepted_count(self) -> int:

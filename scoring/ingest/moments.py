@@ -22,6 +22,7 @@ trimmed and go the way above.
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -34,6 +35,7 @@ from scoring.ingest.conversion import (
     only_where,
     unread_text,
 )
+from scoring.period import FIRST_YEAR, LAST_YEAR
 
 _DATE_PATTERN = (
     r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}(?:(?:[Tt]|[ ]+)0{1,2}:00(?::00(?:\.0{1,9})?)?)?$"
@@ -54,12 +56,26 @@ TIMESTAMP_REASON = (
 )
 
 
+def out_of_range_reason() -> str:
+    return (
+        f"时间须在 {FIRST_YEAR}–{LAST_YEAR} 年之间 / a timestamp must fall in the years "
+        f"{FIRST_YEAR}–{LAST_YEAR}"
+    )
+
+
 def gap_reason(zone: ZoneInfo) -> str:
     return (
         f"该本地时间在时区 {zone.key} 不存在或有歧义(夏令时切换),请注明时差如 +08:00 / "
         f"local time does not exist or is ambiguous in {zone.key} (daylight-saving change); "
         "add an offset such as +08:00"
     )
+
+
+def _period_bounds(zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last instants of the periods there can be (local years, see period.py)."""
+    first = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=zone).astimezone(dt.UTC)
+    last = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=zone).astimezone(dt.UTC)
+    return first, last - dt.timedelta(microseconds=1)
 
 
 def date_conversion(field: str, text: pl.Expr, output: str) -> Conversion:
@@ -168,5 +184,8 @@ def timestamp_conversion(
         checks=(
             invalid_when_unparsed(field, text, naive_col, TIMESTAMP_REASON),
             Check(field, naive_col.is_not_null() & pl.col(output).is_null(), gap_reason(zone)),
+            # Every timestamp names the period of its event: outside the periods that exist
+            # it would break whatever lists the months of the data.
+            Check(field, ~pl.col(output).is_between(*_period_bounds(zone)), out_of_range_reason()),
         ),
     )

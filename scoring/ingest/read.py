@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from scoring.entities import Entity, entity_for_name
+from scoring.errors import Problem
 from scoring.ingest.csvrows import RowProblem
 from scoring.ingest.headers import map_headers
 from scoring.ingest.model import ROW, Parsed
 from scoring.ingest.problems import ORDER, PROBLEM_SCHEMA, combine, to_problems
 from scoring.ingest.source import read_table
 from scoring.ingest.validate import validate
+from scoring.ingest.xlsx_numbers import apply_numbers
 
 #: The suffix ``write_rejects`` puts in the name of a rejects file (``jobs.rejected.csv``).
 REJECTED_SUFFIX = ".rejected"
@@ -58,9 +60,11 @@ def read_file(path: Path, entity: Entity, *, zone: ZoneInfo, sheet: str | None =
             headers=tuple(table.headers[i] for i in kept),
             frame=table.frame.drop(list(layout.ignored)),
         )
-    # Rows the reader rejected (a broken quote, a wrong cell count, invalid bytes) are not
-    # validated: their cells are not what the user meant. They are rejected as they are.
-    broken = read_problems(table.problems)
+    table, rounded = apply_numbers(table, layout, entity)
+    # Rows the reader rejected (a broken quote, a wrong cell count, invalid bytes, an id Excel
+    # had rounded) are not validated: their cells are not what the user meant. They are
+    # rejected as they are.
+    broken = combine([read_problems(table.problems), rounded])
     readable = table
     if broken.height:
         readable = replace(table, frame=table.frame.join(broken, on=ROW, how="anti"))
@@ -78,6 +82,7 @@ def read_file(path: Path, entity: Entity, *, zone: ZoneInfo, sheet: str | None =
         job_installers=checked.job_installers,
         rejected=rejected,
         problems=to_problems(problems, source=table.source, sheet=table.sheet),
+        notes=tuple(Problem(table.source, note, sheet=table.sheet) for note in table.notes),
         columns=layout.columns,
         headers=table.headers,
         raw=table.frame,

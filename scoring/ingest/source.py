@@ -20,9 +20,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 import fastexcel
 import polars as pl
@@ -30,7 +32,8 @@ import polars as pl
 from scoring.errors import InputError
 from scoring.ingest.csvrows import RowProblem, count_bytes, is_plain, read_lines
 from scoring.ingest.model import ROW
-from scoring.ingest.xlsx_extent import check_extent
+from scoring.ingest.xlsx_book import Book, XmlRefused, read_book
+from scoring.ingest.xlsx_extent import MAX_COLUMNS, SheetScan, scan_sheet
 
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -56,6 +59,12 @@ class TextTable:
     #: Rows rejected while reading (broken quotes, wrong cell counts, invalid bytes); they are
     #: in ``frame`` too, with their cells as far as they could be read.
     problems: tuple[RowProblem, ...] = ()
+    #: XLSX: number cells of note (``_row``, ``column``, ``shown``, ``rounded``): a zero-padded
+    #: number's text as Excel shows it, and the numbers Excel had already rounded
+    #: (see :mod:`scoring.ingest.xlsx_extent`); the reader applies them to id and text fields.
+    numbers: pl.DataFrame | None = None
+    #: Things the user should know that reject nothing (a hidden first sheet skipped).
+    notes: tuple[str, ...] = ()
 
 
 def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
@@ -80,8 +89,10 @@ def read_table(path: Path, *, sheet: str | None = None) -> TextTable:
         if name.lower().endswith(REJECTS_SUFFIX):
             frame = unguard(frame)
         return TextTable(name, None, headers, frame, tuple(problems))
-    sheet_name, headers, frame = _read_xlsx(path, sheet)
-    return TextTable(name, sheet_name, headers, frame)
+    xlsx = _read_xlsx(path, sheet)
+    return TextTable(
+        name, xlsx.sheet, xlsx.headers, xlsx.frame, numbers=xlsx.numbers, notes=xlsx.notes
+    )
 
 
 def unguard(frame: pl.DataFrame) -> pl.DataFrame:
@@ -127,6 +138,7 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProble
                 raise _no_header(name)
         else:
             assert header is not None
+            _check_width(name, header)
             if is_plain(count_bytes(_chunks(path)), len(header)):
                 try:
                     return tuple(header), _csv_frame(name, path, header), []
@@ -138,10 +150,27 @@ def _read_csv(path: Path) -> tuple[tuple[str, ...], pl.DataFrame, list[RowProble
     if not _has_header(header):
         raise _no_header(name)
     assert header is not None
-    rows = read_lines(
-        text, unique_names(header), header_lines=_header_lines(text), bad_rows=bad_rows
-    )
+    _check_width(name, header)
+    header_lines = _header_lines(text)
+    if any(row <= header_lines for row in bad_rows):
+        # Which column is which cannot be told: the whole file is refused, not its rows.
+        raise InputError(
+            f"文件 {name} 的表头(第 1 行)含有无法识别的字节(既不是 UTF-8 也不是 GB18030 文本),"
+            f"请改正表头 / the header (row 1) of {name} holds bytes that are neither UTF-8 nor "
+            "GB18030 text; correct the header"
+        )
+    rows = read_lines(text, unique_names(header), header_lines=header_lines, bad_rows=bad_rows)
     return tuple(header), rows.frame, rows.problems
+
+
+def _check_width(name: str, header: list[str]) -> None:
+    """No entity has near :data:`MAX_COLUMNS` columns; a wider file is refused before its rows
+    are read (each column costs every row a conversion)."""
+    if len(header) > MAX_COLUMNS:
+        raise InputError(
+            f"文件 {name} 的表头有 {len(header):,} 列,最多 {MAX_COLUMNS} 列 / the header of "
+            f"{name} has {len(header):,} columns; at most {MAX_COLUMNS}"
+        )
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
@@ -258,26 +287,17 @@ def _first_record(text: str) -> list[str] | None:
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.DataFrame]:
+def _read_xlsx(path: Path, sheet: str | None) -> XlsxTable:
     name = path.name
+    # The workbook is scanned first (sheets, limits, number cells): the reader allocates
+    # whatever the file asks for as soon as it opens it (shared strings) or loads a sheet.
+    scan, sheet, notes = _scan(path, sheet)
     try:
         reader = fastexcel.read_excel(path)
     except fastexcel.FastExcelError as exc:
         raise InputError(
             f"无法读取 XLSX 文件 {name} / cannot read XLSX file {name}: {_first_line(exc)}"
         ) from exc
-    sheets = list(reader.sheet_names)
-    if sheet is None:
-        if not sheets:
-            raise InputError(f"文件 {name} 没有工作表 / file {name} has no sheets")
-        sheet = sheets[0]
-    elif sheet not in sheets:
-        listed = ", ".join(sheets)
-        raise InputError(
-            f"文件 {name} 中没有工作表 {sheet!r},现有:{listed} / "
-            f"file {name} has no sheet {sheet!r}; sheets: {listed}"
-        )
-    check_extent(path, sheet)
     try:
         # header_row=None with skip_rows=0 keeps leading empty rows, so index + 1 is the row
         # number Excel shows; dtypes="string" gives the canonical text of typed cells.
@@ -302,7 +322,97 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[str, tuple[str, ...], pl.
     frame = grid.filter(pl.col(ROW) > header_row[ROW]).select(
         [*(pl.col(c).alias(n) for c, n in zip(cells, names, strict=True)), ROW]
     )
-    return sheet, tuple(header), frame
+    numbers = _number_cells(scan, frame, names)
+    return XlsxTable(sheet, tuple(header), frame, numbers, tuple(notes))
+
+
+@dataclass(frozen=True)
+class XlsxTable:
+    sheet: str
+    headers: tuple[str, ...]
+    frame: pl.DataFrame
+    numbers: pl.DataFrame | None
+    notes: tuple[str, ...]
+
+
+def _scan(path: Path, sheet: str | None) -> tuple[SheetScan, str, list[str]]:
+    """The sheet to read (the named one, else the first visible one, with a note when a hidden
+    one comes first) and its scan; the limits are checked here, before any cell is loaded."""
+    name = path.name
+    notes: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = read_book(archive)
+            if book is None:
+                # Its cells cannot be checked before loading: not loaded (Excel, WPS and
+                # LibreOffice all write the parts where this looks for them).
+                raise InputError(
+                    f"文件 {name} 的结构不是常见的 XLSX,无法先检查其大小,请用 Excel 另存后重新"
+                    f"导入 / {name} is not laid out as XLSX files usually are, so its size "
+                    "cannot be checked before loading; save it again from Excel and import it"
+                )
+            sheets = [s.name for s in book.sheets]
+            if not sheets:
+                raise InputError(f"文件 {name} 没有工作表 / file {name} has no sheets")
+            if sheet is None:
+                sheet, notes = _first_visible(name, book)
+            entry = book.sheet(sheet)
+            if entry is None:
+                listed = ", ".join(sheets)
+                raise InputError(
+                    f"文件 {name} 中没有工作表 {sheet!r},现有:{listed} / "
+                    f"file {name} has no sheet {sheet!r}; sheets: {listed}"
+                )
+            if entry.part is None or entry.part not in archive.namelist():
+                raise InputError(
+                    f"文件 {name} 的工作表 {sheet!r} 的内容缺失 / the content of sheet "
+                    f"{sheet!r} of {name} is missing"
+                )
+            return scan_sheet(archive, book, entry.part, file=name, sheet=sheet), sheet, notes
+    except (zipfile.BadZipFile, OSError, XmlRefused, expat.ExpatError) as exc:
+        raise InputError(
+            f"无法读取 XLSX 文件 {name} / cannot read XLSX file {name}: {exc}"
+        ) from None
+
+
+def _first_visible(name: str, book: Book) -> tuple[str, list[str]]:
+    visible = [s.name for s in book.sheets if s.visible]
+    first = book.sheets[0].name
+    if not visible or visible[0] == first:
+        # No visible sheet at all (Excel never saves one so): the first, as before.
+        return first, []
+    chosen = visible[0]
+    return chosen, [
+        f"文件 {name} 的第一个工作表 {first!r} 是隐藏的,已跳过,读取的是可见的工作表 "
+        f"{chosen!r};要读取其他工作表请指定工作表名(--sheet)/ the first sheet {first!r} of "
+        f"{name} is hidden and was skipped; the visible sheet {chosen!r} was read (name a "
+        "sheet, --sheet, to read another)"
+    ]
+
+
+def _number_cells(scan: SheetScan, frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """The number cells of note under the frame's column names (see ``xlsx_extent``), only
+    those of the data rows whose text is where the scan says (the grid starts at the leftmost
+    column holding a value)."""
+    found = scan.numbers
+    notes = pl.DataFrame(
+        {
+            ROW: found.rows,
+            "_index": [column - scan.first_column for column in found.columns],
+            "shown": found.shown,
+            "rounded": found.rounded,
+        },
+        schema={ROW: pl.Int64, "_index": pl.Int64, "shown": pl.String, "rounded": pl.Boolean},
+    ).filter(pl.col("_index").is_between(0, len(names) - 1))
+    if notes.height == 0:
+        return notes.select(ROW, pl.lit(None, pl.String).alias("column"), "shown", "rounded")
+    index = pl.DataFrame({"_index": range(len(names)), "column": names})
+    return (
+        notes.join(index, on="_index", how="inner")
+        .join(frame.select(ROW), on=ROW, how="semi")
+        .select(ROW, "column", "shown", "rounded")
+        .sort(ROW, "column")
+    )
 
 
 def _empty_sheet(name: str, sheet: str) -> InputError:

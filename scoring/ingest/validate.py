@@ -32,12 +32,14 @@ from scoring.ingest.problems import combine, file_problem, problem_frame
 from scoring.ingest.rules import implied_values, row_checks
 from scoring.ingest.shares import job_installers as shares_job_installers
 from scoring.ingest.source import TextTable
+from scoring.ingest.text import CONTROL, MAX_TEXT, too_long
 from scoring.ingest.values import conversion_for
 
 DUPLICATE_ZH = "编号在文件中重复,另见第 "
 DUPLICATE_EN = " 行 / the id appears more than once in the file, also in row "
 _SHOWN_ROWS = 5
 _FLAG = "__bad__{}"
+_EXTRA_FIELD = "__extra_field__{}"
 _REPEATED = "__repeated__"
 _REJECTED = "__rejected__"
 
@@ -80,7 +82,10 @@ def validate(
             )
     extras = list(layout.extra.items())
     for i, (column, _) in enumerate(extras):
-        texts[extra_column(i)] = pl.col(raw[column]).str.strip_chars()
+        # Unknown columns are free text (rules may read them): the same rule and limit.
+        texts[extra_column(i)] = (
+            pl.col(raw[column]).str.strip_chars().str.replace_all(CONTROL, "").str.strip_chars()
+        )
     # trimmed(), in two steps so that each cell is stripped once (polars does not share the
     # strip between the condition and the value of a when/then).
     query = query.with_columns(**texts).with_columns(
@@ -103,6 +108,12 @@ def validate(
 
     checks: list[Check] = [c for conversion in conversions for c in conversion.checks]
     checks += row_checks(entity, filled_of, set(layout.fields))
+    for i, (_, written) in enumerate(extras):
+        name = _EXTRA_FIELD.format(i)  # problems name the column by its header
+        header[name] = written
+        order[name] = len(order)
+        length = pl.col(extra_column(i)).str.len_chars()
+        checks.append(Check(name, length > MAX_TEXT, too_long(MAX_TEXT)))
     flags = [_FLAG.format(i) for i in range(len(checks))]
     query = query.with_columns(
         [check.bad.fill_null(False).alias(flag) for check, flag in zip(checks, flags, strict=True)]
@@ -140,7 +151,7 @@ def validate(
             problem_frame(
                 pl.col(ROW),
                 column=header.get(check.field),
-                value=pl.col(text_column(check.field)) if check.field in header else None,
+                value=pl.col(text_column(check.field)) if check.field in layout.fields else None,
                 reason=check.reason,
                 order=order[check.field],
             )

@@ -34,6 +34,16 @@ BOOL_REASON = (
 )
 INT_REASON = "须为非负整数 / must be a non-negative integer"
 
+#: The largest value of each integer field. Promised working days: about a year of working
+#: days; a larger promise is a typo, and would ask the working-day calendar for years it does
+#: not know, failing the compute of the whole month for one row.
+MAX_INT: dict[str, int] = {"promised_days": 250}
+
+
+def int_too_large(limit: int) -> str:
+    return f"不能大于 {limit} / must be at most {limit}"
+
+
 #: Accepted spellings of booleans, compared in lower case.
 BOOLEANS: dict[str, bool] = {
     "true": True,
@@ -137,7 +147,12 @@ def _exact(field: Field) -> str:
 def _integer(field: Field, text: pl.Expr, raw: pl.Expr | None) -> Conversion:
     digits = text.str.replace(r"^([0-9]{1,18})(?:\.0+)?$", "${1}")
     value = pl.when(digits.str.contains(r"^[0-9]{1,18}$")).then(digits.str.to_integer(strict=False))
-    checks = (invalid_when_unparsed(field.name, text, pl.col(field.column), INT_REASON),)
+    checks: tuple[Check, ...] = (
+        invalid_when_unparsed(field.name, text, pl.col(field.column), INT_REASON),
+    )
+    limit = MAX_INT.get(field.name)
+    if limit is not None:
+        checks += (Check(field.name, pl.col(field.column) > limit, int_too_large(limit)),)
     exact = None
     if raw is not None:
         # Fast path: plain digits, at most 18 of them (to_integer also takes a sign: not here).

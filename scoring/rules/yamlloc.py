@@ -139,14 +139,69 @@ def compose_located(source: str) -> Located:
     except yaml.YAMLError as exc:
         located.problems.append((Mark(1, 1), f"YAML 语法错误 / YAML syntax error: {exc}"))
         return located
+    except RecursionError:
+        located.problems.append((Mark(1, 1), TOO_DEEP))
+        return located
     if root is None:
         located.problems.append((Mark(1, 1), "方案文件为空 / the plan file is empty"))
         return located
-    located.data = _build(root, (), located, source)
+    try:
+        located.data = _build(root, (), located, source, _Walk())
+    except _Refused as exc:
+        located.problems.append((exc.mark, exc.reason))
+    except RecursionError:
+        located.problems.append((Mark(1, 1), TOO_DEEP))
     return located
 
 
-def _build(node: yaml.Node, path: Path, located: Located, source: str) -> Any:
+#: Nodes a plan may have once its aliases are expanded (the standard plan has about 540).
+MAX_NODES = 20_000
+#: How deep a plan may nest (the standard plan: 6 levels).
+MAX_DEPTH = 64
+TOO_DEEP = "方案嵌套过深 / the plan is nested too deeply"
+RECURSIVE = (
+    "别名引用了包含它自己的节点(递归别名)/ an alias refers to a node that contains it "
+    "(a recursive alias)"
+)
+TOO_MANY = (
+    f"展开别名后方案超过 {MAX_NODES:,} 个节点,请少用别名 / the plan has more than "
+    f"{MAX_NODES:,} nodes once its aliases (*name) are expanded; write it with fewer aliases"
+)
+
+
+class _Refused(Exception):
+    """A plan that cannot be built: a recursive alias, or too many nodes once expanded."""
+
+    def __init__(self, mark: Mark, reason: str) -> None:
+        super().__init__(reason)
+        self.mark = mark
+        self.reason = reason
+
+
+@dataclass
+class _Walk:
+    """The nodes being built (an alias back to one of them is recursive) and how many were."""
+
+    open: set[int] = field(default_factory=set)
+    built: int = 0
+
+
+def _build(node: yaml.Node, path: Path, located: Located, source: str, walk: _Walk) -> Any:
+    # An alias is the very node it names: a node met again on its own path is a recursive
+    # alias, and a count of the nodes built bounds the expansion ("billion laughs").
+    walk.built += 1
+    if walk.built > MAX_NODES:
+        raise _Refused(_mark(node), TOO_MANY)
+    if id(node) in walk.open:
+        raise _Refused(_mark(node), RECURSIVE)
+    if len(path) > MAX_DEPTH:
+        raise _Refused(_mark(node), TOO_DEEP)
+    if isinstance(node, yaml.CollectionNode):
+        walk.open.add(id(node))
+        try:
+            return _build_collection(node, path, located, source, walk)
+        finally:
+            walk.open.discard(id(node))
     located.values[path] = _mark(node)
     if isinstance(node, yaml.ScalarNode):
         indent = _block_indent(source, node) if node.style in ("|", ">") else 0
@@ -155,8 +210,17 @@ def _build(node: yaml.Node, path: Path, located: Located, source: str) -> Any:
             return _scalar(node)
         except (ConstructorError, ValueError):
             return node.value
+    return None
+
+
+def _build_collection(
+    node: yaml.CollectionNode, path: Path, located: Located, source: str, walk: _Walk
+) -> Any:
+    located.values[path] = _mark(node)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), located, source) for i, item in enumerate(node.value)]
+        return [
+            _build(item, (*path, i), located, source, walk) for i, item in enumerate(node.value)
+        ]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -177,6 +241,6 @@ def _build(node: yaml.Node, path: Path, located: Located, source: str) -> Any:
                 )
                 continue
             located.keys[(*path, key)] = _mark(key_node)
-            result[key] = _build(value_node, (*path, key), located, source)
+            result[key] = _build(value_node, (*path, key), located, source, walk)
         return result
     return None

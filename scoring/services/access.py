@@ -50,6 +50,7 @@ class Right(enum.StrEnum):
     READ_DISPUTES = "read_disputes"  # disputes within the caller's scope
     USERS = "users"  # manage users
     AUDIT = "audit"  # read the audit log
+    BACKUP = "backup"  # back up the whole store, restore it from a backup
 
 
 RIGHTS: dict[Role, frozenset[Right]] = {
