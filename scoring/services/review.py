@@ -61,6 +61,12 @@ class PeriodSummary:
     def installers(self) -> int:
         return int((self.totals or {}).get("installers", 0))
 
+    @property
+    def empty(self) -> bool:
+        """An open month whose draft has no statement (such as the current month before its
+        first import): nothing to review yet."""
+        return self.state in ("draft", "stale") and self.installers == 0
+
 
 def periods_overview(store: Store, *, caller: Caller) -> list[PeriodSummary]:
     """Every period that was ever computed or closed, newest first: its state, totals and
