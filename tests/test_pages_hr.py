@@ -600,3 +600,12 @@ def test_every_code_shown_in_words_has_them() -> None:
     }
     missing = [f"{g}.{c}" for g, codes in groups.items() for c in codes]
     assert [key for key in missing if key not in i18n.MESSAGES] == []
+
+
+def test_a_reason_in_one_language_also_after_a_bracket() -> None:
+    from scoring.web.i18n import part
+
+    reason = "评分须为1–5的整数或满意度标签(非常满意、满意)/ score must be 1–5 or a label"
+    assert part(reason, "zh") == "评分须为1–5的整数或满意度标签(非常满意、满意)"
+    assert part(reason, "en") == "score must be 1–5 or a label"
+    assert part("a/ b", "en") == "a/ b"  # no bracket before the slash: not split
