@@ -313,6 +313,20 @@ def test_an_upload_with_bad_rows_and_its_rejects_file(app: TestClient, hr: TestC
         assert other.get("/hr/imports/2").status_code == 403
         refused = other.get(link.group(1))
         assert refused.status_code == 403 and "S-NEW" not in refused.text
+    # The same file again in the same second: each batch keeps its own rejects file.
+    fixed = BAD_SURVEYS.replace("phone,11,", "phone,12,").replace(
+        "S-NEW-3,J-NONE", "S-NEW-4,J-NONE"
+    )
+    again = hr.post(
+        "/hr/imports",
+        data=form(hr, {}, "/hr/imports"),
+        files=csv_upload("surveys.csv", fixed),
+        follow_redirects=False,
+    )
+    assert again.headers["location"] == "/hr/imports/3"
+    second = hr.get("/hr/imports/3/rejects/0").content.decode("utf-8-sig")
+    assert "S-NEW-4" in second and "S-NEW-3" not in second
+    assert "S-NEW-3" in hr.get(link.group(1)).content.decode("utf-8-sig")
     assert hr.get("/hr/imports/2/rejects/5").status_code == 404
     assert hr.get("/hr/imports/99").status_code == 404
     assert hr.get("/hr/imports/1/rejects/0").status_code == 404  # nothing rejected there

@@ -11,6 +11,7 @@ ever sent (:func:`scoring.services.imports.rejects_file`).
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
@@ -50,6 +51,9 @@ def upload(
     chosen = [f for f in files if f.filename]  # a form sent without a file has an empty part
     if not chosen:
         raise InputError("请选择要导入的文件 / choose the files to import")
+    # A folder of its own for this upload's rejects files: two uploads of surveys.csv in the
+    # same second would otherwise write one file, and a batch's link serve another's rows.
+    rejects_dir = services.runtime.rejects_dir / f"upload-{secrets.token_hex(6)}"
     with saved(chosen, default="upload.csv") as uploads:
         report = imports.import_files(
             services.store,
@@ -58,6 +62,7 @@ def upload(
             runtime=services.runtime,
             entity=entity.strip() or None,
             sheet=sheet.strip() or None,
+            rejects_dir=rejects_dir,
         )
     assert report.batch_id is not None  # stored: the page never asks for all-or-nothing
     return RedirectResponse(path("hr", "imports", str(report.batch_id)), status_code=303)
