@@ -36,10 +36,14 @@ from scoring.web import (
     errors,
     i18n,
     limits,
+    pages_audit,
+    pages_disputes,
     pages_home,
     pages_hr,
+    pages_imports,
     pages_me,
     pages_ranking,
+    pages_users,
     routes_audit,
     routes_disputes,
     routes_imports,
@@ -156,8 +160,13 @@ def create_app(
         pages_me,
         pages_ranking,
         pages_hr,
+        pages_imports,
+        pages_disputes,
+        pages_users,
+        pages_audit,
     ):
         app.include_router(module.router)
+    app.include_router(pages_hr.old_links)  # last: /hr/{period} would take /hr/imports...
     return app
 
 

@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from scoring.settings import get_settings
 from scoring.store import Store, open_store
 from tests.pg import PgServer, find_bin_dir
+
+# The machines running the suite are shared and noisy: a property must not fail because an
+# example took long (the properties assert results, never times; benchmarks measure speed).
+settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("shared-machine")
 
 
 @pytest.fixture(autouse=True)

@@ -251,8 +251,10 @@ def test_the_language_switch_stays_on_this_site(app_client: TestClient) -> None:
 def test_start_page_and_newest_period_links(app_client: TestClient) -> None:
     as_user(app_client, "hr1")
     home = app_client.get("/")
-    assert home.status_code == 200 and "2025-09" in home.text and 'href="/hr/2025-10"' in home.text
-    assert app_client.get("/hr", follow_redirects=False).headers["location"] == "/hr/2025-10"
+    assert home.status_code == 200 and "2025-09" in home.text
+    assert 'href="/hr/periods/2025-10"' in home.text
+    newest = app_client.get("/hr", follow_redirects=False).headers["location"]
+    assert newest == "/hr/periods/2025-10"
     app_client.cookies.clear()
     as_user(app_client, "dealer1")
     ranking = app_client.get("/ranking", follow_redirects=False)

@@ -49,6 +49,8 @@ PATH_VALUES = {
     "dispute_id": "1",
     "login": "nobody",
     "proposal_id": "1",
+    "batch_id": "1",
+    "position": "0",
 }
 #: Words of the test data that must never appear in a refusal.
 PRIVATE = ("王强", "南方安装", "-80.00", "low_score")

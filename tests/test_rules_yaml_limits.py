@@ -15,9 +15,10 @@ from scoring.api import create_app
 from scoring.cli import app
 from scoring.rules.load import check_bytes, standard_plan_path
 from scoring.rules.yamlloc import MAX_NODES, RECURSIVE, TOO_DEEP, TOO_MANY
+from scoring.services.access import Role
 from scoring.settings import Settings
-
-HR = {"X-Scoring-User": "hr-li"}
+from scoring.store import open_store
+from tests.auth_helpers import bearer, ensure_user
 
 RECURSIVE_PLAN = "id: &x [*x]\n"
 
@@ -77,12 +78,17 @@ def test_the_command_line_reports_a_user_error(tmp_path: Path, text: str) -> Non
 @pytest.mark.parametrize("text", [RECURSIVE_PLAN, laughs()], ids=["recursive", "laughs"])
 def test_the_api_answers_with_the_reason_never_500(tmp_path: Path, text: str) -> None:
     settings = Settings(rejects_dir=tmp_path / "rejected")
-    application = create_app(settings, store_url=f"sqlite:///{tmp_path / 's.db'}", refresh="off")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as store:
+        hr = bearer(ensure_user(store, Role.HR, login="hr-li"))
+    application = create_app(settings, store_url=url, refresh="off")
     upload = {"plan": ("plan.yaml", text.encode(), "application/yaml")}
     with TestClient(application, raise_server_exceptions=False) as client:
-        checked = client.post("/api/plans/check", files=upload, headers=HR)
-        activated = client.post("/api/plans/activate", files=upload, headers=HR)
-        computed = client.post("/api/periods/2025-10/compute", files=upload, headers=HR)
+        checked = client.post("/api/plans/check", files=upload, headers=hr)
+        proposed = client.post(
+            "/api/plans/proposals", files=upload, data={"note": "试一试"}, headers=hr
+        )
+        computed = client.post("/api/periods/2025-10/compute", files=upload, headers=hr)
     assert checked.status_code == 422 and "alias" in checked.text
-    assert activated.status_code == 400 and "alias" in activated.text
+    assert proposed.status_code == 400 and "alias" in proposed.text
     assert computed.status_code == 400 and "alias" in computed.text

@@ -14,13 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scoring.api import create_app
+from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import adjustments as store_adjustments
 from scoring.store import open_store
 from scoring.web.limits import BodyLimit, too_large_message
 from tests import inputs
+from tests.auth_helpers import bearer, ensure_user
 
-HR = {"X-Scoring-User": "hr-li"}
+#: Requests go as the HR user hr-li (the client's default token).
+HR: dict[str, str] = {}
 LIMIT = 4096
 UPLOAD_LIMIT = 64 * 1024
 
@@ -35,8 +38,11 @@ def client(tmp_path: Path, url: str) -> Iterator[TestClient]:
     settings = Settings(
         rejects_dir=tmp_path / "rejected", max_body_bytes=LIMIT, max_upload_bytes=UPLOAD_LIMIT
     )
+    with open_store(url) as store:
+        token = ensure_user(store, Role.HR, login="hr-li")
     app = create_app(settings, store_url=url, refresh="off")
     with TestClient(app, raise_server_exceptions=False) as test_client:
+        test_client.headers.update(bearer(token))
         yield test_client
 
 

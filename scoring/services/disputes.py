@@ -6,7 +6,10 @@ dispute) or rejects with a reason, within a number of working days. Every step i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Connection
 
 from scoring.disputes import is_overdue, respond_by
 from scoring.errors import InputError, NotFoundError, PeriodError
@@ -16,9 +19,10 @@ from scoring.services.access import Caller, Forbidden, Right, require
 from scoring.services.runtime import Runtime
 from scoring.services.statements import page_bounds, source_in
 from scoring.store import Store, now_us, results
+from scoring.store import adjustments as store_adjustments
 from scoring.store import disputes as store_disputes
 from scoring.store import periods as store_periods
-from scoring.store.directory import installer_record
+from scoring.store.directory import installer_record, installer_records
 from scoring.store.schema import ENTITY_TABLES
 
 #: Record kinds a dispute may name besides a line, and their tables.
@@ -211,3 +215,135 @@ def overdue(store: Store, *, caller: Caller) -> list[dict[str, Any]]:
         visible = {d["dispute_id"] for d in list_disputes(store, caller=caller, status="open")}
         found = [d for d in found if d["dispute_id"] in visible]
     return [d for d in found if is_overdue(d, now)]
+
+
+#: The filters of HR's queue: a status, or the open disputes past their deadline.
+QUEUE_FILTERS = ("open", "overdue", "accepted", "rejected", "all")
+QUEUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A dispute as the queue shows it: who (with names), what about (the line it names, when
+    it still exists), every step, and the adjustment that paid it."""
+
+    dispute: dict[str, Any]
+    installer_name: str | None
+    team_name: str | None
+    events: list[dict[str, Any]]
+    line: dict[str, Any] | None
+    overdue: bool
+    #: The adjustment an acceptance added (its period and amount), if any.
+    paid: dict[str, Any] | None
+    #: Where an acceptance is paid by default: the dispute's own period while it is open,
+    #: else the month after the newest closed one.
+    pay_in: str
+
+
+@dataclass(frozen=True)
+class Queue:
+    items: list[QueueItem]
+    #: How many disputes each filter finds (within the other filters).
+    counts: dict[str, int]
+    shown: str
+    offset: int
+    limit: int
+
+    @property
+    def total(self) -> int:
+        return self.counts["all"] if self.shown == "all" else self.counts.get(self.shown, 0)
+
+
+def queue(
+    store: Store,
+    *,
+    caller: Caller,
+    shown: str = "open",
+    period: Period | None = None,
+    installer_id: str | None = None,
+    offset: int = 0,
+    limit: int = QUEUE_PAGE,
+) -> Queue:
+    """HR's disputes queue (within the caller's scope): the open ones by deadline (the most
+    urgent first), the overdue ones, or the answered ones newest first; each with its steps."""
+    require(caller, Right.READ_DISPUTES)
+    if shown not in QUEUE_FILTERS:
+        raise InputError(
+            f"没有这个筛选 / unknown filter {shown!r}: one of {', '.join(QUEUE_FILTERS)}"
+        )
+    offset, limit = page_bounds(offset, limit)
+    scope = caller.scope_values()
+    dealer_ids = None
+    if scope is not None and scope[0] == "installer_id":
+        if caller.installer_id is None or (
+            installer_id is not None and caller.excludes_installer(installer_id)
+        ):
+            nothing = dict.fromkeys(("open", "overdue", "accepted", "rejected", "all"), 0)
+            return Queue([], nothing, shown, offset, limit)
+        installer_id = caller.installer_id
+    elif scope is not None:
+        dealer_ids = list(scope[1])
+    now = now_us()
+    status = {"open": "open", "overdue": "open", "accepted": "accepted", "rejected": "rejected"}
+    order = {"open": "deadline", "overdue": "deadline"}.get(shown, "newest")
+    month = period.name if period is not None else None
+    with store.snapshot() as conn:
+        counts = store_disputes.count_disputes(
+            conn, installer_id=installer_id, dealer_ids=dealer_ids, period=month, now=now
+        )
+        found = store_disputes.list_disputes(
+            conn,
+            status=status.get(shown),
+            installer_id=installer_id,
+            dealer_ids=dealer_ids,
+            period=month,
+            due_before=now if shown == "overdue" else None,
+            order=order,
+            offset=offset,
+            limit=limit,
+        )
+        ids = [int(d["dispute_id"]) for d in found]
+        events = store_disputes.events_of(conn, ids)
+        people = installer_records(conn, {d["installer_id"] for d in found})
+        paid = store_adjustments.of_disputes(conn, ids)
+        closed = {r.period for r in store_periods.closed_periods(conn)}
+        lines = _disputed_lines(conn, found)
+    after_closed = Period.parse(max(closed)).next().name if closed else None
+    items = [
+        QueueItem(
+            dispute=d,
+            installer_name=people.get(d["installer_id"], {}).get("name"),
+            team_name=people.get(d["installer_id"], {}).get("team_name"),
+            events=events.get(int(d["dispute_id"]), []),
+            line=lines.get(int(d["dispute_id"])),
+            overdue=is_overdue(d, now),
+            paid=paid.get(int(d["dispute_id"])),
+            pay_in=d["period"] if d["period"] not in closed else (after_closed or d["period"]),
+        )
+        for d in found
+    ]
+    counts["all"] = counts["open"] + counts["accepted"] + counts["rejected"]
+    return Queue(items, counts, shown, offset, limit)
+
+
+def _disputed_lines(conn: Connection, found: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The line each line dispute names, when the period's result still has it (one indexed
+    read of the installer's lines per dispute)."""
+    lines: dict[int, dict[str, Any]] = {}
+    sources: dict[str, results.Status | None] = {}
+    for d in found:
+        if d["target_kind"] != "line":
+            continue
+        if d["period"] not in sources:
+            try:
+                sources[d["period"]] = source_in(conn, Period.parse(d["period"])).status
+            except PeriodError:  # not computed (yet): no line to show
+                sources[d["period"]] = None
+        status = sources[d["period"]]
+        if status is None:
+            continue
+        for row in results.installer_lines(conn, status, d["period"], d["installer_id"]):
+            if line_target(row) == d["target_id"]:
+                lines[int(d["dispute_id"])] = row
+                break
+    return lines

@@ -29,6 +29,7 @@ from scoring.settings import Settings, get_settings
 from scoring.store import Store, now_us
 from scoring.store import users as repo
 from scoring.store.audit import audit
+from scoring.store.directory import dealer_names
 
 MAX_LOGIN_LENGTH = 100
 #: Who the audit log names for a failed or refused sign-in (the login tried is its target).
@@ -530,3 +531,41 @@ def session_for_token(store: Store, *, token: str, settings: Settings | None = N
     if claims.csrf is None:
         raise NotSignedIn("登录凭证无效,请重新登录 / the session is not valid: sign in again")
     return Session(caller=caller, csrf=claims.csrf, expires_at=claims.expires_at)
+
+
+#: Users listed per page on HR's users page.
+USERS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[UserInfo]
+    total: int
+    offset: int
+    limit: int
+    #: The names of the dealers the listed dealer users see.
+    dealer_names: dict[str, str]
+
+
+def user_page(
+    store: Store,
+    *,
+    caller: Caller,
+    role: Role | str | None = None,
+    starting: str | None = None,
+    offset: int = 0,
+    limit: int = USERS_PAGE,
+) -> UserPage:
+    """A page of users by login (one role; a login or name starting with ``starting``), with
+    the names of the dealers in their scopes."""
+    access.require(caller, Right.USERS)
+    chosen = parse_role(role).value if role else None
+    if offset < 0:
+        raise InputError("offset 不能为负 / offset must not be negative")
+    limit = min(max(limit, 1), 1000)
+    with store.begin() as conn:
+        rows, total = repo.page_users(
+            conn, role=chosen, starting=_text(starting or "") or None, offset=offset, limit=limit
+        )
+        names = dealer_names(conn, {d for r in rows for d in r.dealer_ids})
+    return UserPage([_info(r) for r in rows], total, offset, limit, names)

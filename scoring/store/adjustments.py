@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import polars as pl
 from sqlalchemy import Connection, func, insert, select
 
@@ -12,7 +15,7 @@ from scoring.store.audit import audit
 from scoring.store.db import now_us, take_lock_sa
 from scoring.store.directory import require_installer
 from scoring.store.periods import is_closed
-from scoring.store.schema import manual_adjustments
+from scoring.store.schema import ENTITY_TABLES, manual_adjustments
 
 
 def add_manual(
@@ -110,3 +113,31 @@ def adjusted_periods(conn: Connection) -> list[str]:
     """The periods that have manual adjustments."""
     column = manual_adjustments.c.period
     return [r[0] for r in conn.execute(select(column).distinct().order_by(column))]
+
+
+def list_manual(conn: Connection, period: str) -> list[dict[str, Any]]:
+    """A period's manual adjustments in the order they were added, each with the name of its
+    installer (indexed by period; the names by the installers' key)."""
+    installers = ENTITY_TABLES["installers"]
+    rows = conn.execute(
+        select(manual_adjustments, installers.c.name.label("installer_name"))
+        .select_from(
+            manual_adjustments.outerjoin(
+                installers, installers.c.installer_id == manual_adjustments.c.installer_id
+            )
+        )
+        .where(manual_adjustments.c.period == period)
+        .order_by(manual_adjustments.c.adjustment_id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def of_disputes(conn: Connection, dispute_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The adjustment that paid each accepted dispute (its period and amount), by dispute."""
+    wanted = sorted(set(dispute_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(manual_adjustments).where(manual_adjustments.c.dispute_id.in_(wanted))
+    )
+    return {int(r.dispute_id): dict(r._mapping) for r in rows}

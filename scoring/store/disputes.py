@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
 
 from scoring.errors import InputError, NotFoundError, PeriodError
 from scoring.store.adjustments import add_manual
@@ -106,24 +106,23 @@ def events_of(conn: Connection, dispute_ids: Iterable[int]) -> dict[int, list[di
     return found
 
 
-def list_disputes(
-    conn: Connection,
+def _conditions(
     *,
-    status: str | None = None,
-    installer_id: str | None = None,
-    dealer_ids: Iterable[str] | None = None,
-    period: str | None = None,
-    offset: int = 0,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Disputes by number; ``dealer_ids``: those of installers of these dealers' teams."""
-    query = select(disputes).order_by(disputes.c.dispute_id)
+    status: str | None,
+    installer_id: str | None,
+    dealer_ids: Iterable[str] | None,
+    period: str | None,
+    due_before: int | None = None,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if status:
-        query = query.where(disputes.c.status == status)
+        where.append(disputes.c.status == status)
+    if due_before is not None:
+        where.append(disputes.c.respond_by < due_before)
     if installer_id is not None:
-        query = query.where(disputes.c.installer_id == installer_id)
+        where.append(disputes.c.installer_id == installer_id)
     if period is not None:
-        query = query.where(disputes.c.period == period)
+        where.append(disputes.c.period == period)
     if dealer_ids is not None:
         installers, teams = ENTITY_TABLES["installers"], ENTITY_TABLES["teams"]
         of_dealers = (
@@ -131,11 +130,83 @@ def list_disputes(
             .join(teams, teams.c.team_id == installers.c.team_id)
             .where(teams.c.dealer_id.in_(list(dealer_ids)))
         )
-        query = query.where(disputes.c.installer_id.in_(of_dealers))
-    query = query.offset(offset)
+        where.append(disputes.c.installer_id.in_(of_dealers))
+    return where
+
+
+#: How a list of disputes is ordered: by number; by answer deadline, the most urgent first
+#: (a queue of open disputes); or the newest first.
+ORDERS = {
+    "number": (disputes.c.dispute_id,),
+    "deadline": (disputes.c.respond_by, disputes.c.dispute_id),
+    "newest": (disputes.c.dispute_id.desc(),),
+}
+
+
+def list_disputes(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    installer_id: str | None = None,
+    dealer_ids: Iterable[str] | None = None,
+    period: str | None = None,
+    due_before: int | None = None,
+    order: str = "number",
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Disputes in ``order``; ``dealer_ids``: those of installers of these dealers' teams;
+    ``due_before``: those whose answer deadline is before it (with ``status="open"``: overdue
+    at that time)."""
+    where = _conditions(
+        status=status,
+        installer_id=installer_id,
+        dealer_ids=dealer_ids,
+        period=period,
+        due_before=due_before,
+    )
+    query = select(disputes).where(*where).order_by(*ORDERS[order]).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def count_disputes(
+    conn: Connection,
+    *,
+    installer_id: str | None = None,
+    dealer_ids: Iterable[str] | None = None,
+    period: str | None = None,
+    now: int,
+) -> dict[str, int]:
+    """How many disputes of each status there are, and ``overdue``: open past the deadline at
+    ``now``."""
+    where = _conditions(
+        status=None, installer_id=installer_id, dealer_ids=dealer_ids, period=period
+    )
+    found = {"open": 0, "accepted": 0, "rejected": 0}
+    rows = conn.execute(
+        select(disputes.c.status, func.count()).where(*where).group_by(disputes.c.status)
+    )
+    found.update({str(status): int(n) for status, n in rows})
+    found["overdue"] = int(
+        conn.execute(
+            select(func.count())
+            .select_from(disputes)
+            .where(*where, disputes.c.status == "open", disputes.c.respond_by < now)
+        ).scalar_one()
+    )
+    return found
+
+
+def open_counts_by_period(conn: Connection) -> dict[str, int]:
+    """Open disputes per period."""
+    rows = conn.execute(
+        select(disputes.c.period, func.count())
+        .where(disputes.c.status == "open")
+        .group_by(disputes.c.period)
+    )
+    return {str(period): int(n) for period, n in rows}
 
 
 def resolve_dispute(

@@ -169,6 +169,9 @@ audit_log = Table(
     Column("target", Text, nullable=True),
     Column("detail", Text, nullable=True),
     Index("ix_audit_log_at", "at"),
+    # The audit page filters by action or by actor, newest first.
+    Index("ix_audit_log_action_event_id", "action", "event_id"),
+    Index("ix_audit_log_actor_event_id", "actor", "event_id"),
 )
 
 ENTITY_TABLES: dict[str, Table] = {e.name: _entity_table(e) for e in ENTITIES}
@@ -368,6 +371,7 @@ manual_adjustments = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("dispute_id", Integer, nullable=True),
     Index("ix_manual_adjustments_period", "period"),
+    Index("ix_manual_adjustments_dispute_id", "dispute_id"),
 )
 
 #: Disputes an installer raises against a line, or the survey or complaint behind it.
@@ -388,6 +392,8 @@ disputes = Table(
     Column("resolution", Text, nullable=True),
     Column("amount_fen", BigInteger, nullable=True),
     Index("ix_disputes_installer_id", "installer_id"),
+    # HR's queue: open ones by deadline (overdue: open and past it), answered ones by status.
+    Index("ix_disputes_status_respond_by", "status", "respond_by"),
 )
 
 #: Every step of a dispute, in order.
@@ -431,6 +437,7 @@ users = Table(
     Column("changed_by", Text, nullable=False),
     # One account per installer (NULLs, the other roles, are never equal to each other).
     Index("uq_users_installer_id", "installer_id", unique=True),
+    Index("ix_users_role_login", "role", "login"),
 )
 
 #: The dealers whose data a dealer user sees.

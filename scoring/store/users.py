@@ -104,6 +104,40 @@ def list_users(conn: Connection, *, role: str | None = None) -> list[UserRow]:
     return [_row_user(r, dealers.get(r.login, [])) for r in conn.execute(query)]
 
 
+def page_users(
+    conn: Connection,
+    *,
+    role: str | None = None,
+    starting: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[UserRow], int]:
+    """A page of users by login (of one role; whose login or display name starts with
+    ``starting``), and how many match in all."""
+    where = []
+    if role is not None:
+        where.append(users.c.role == role)
+    if starting:
+        where.append(
+            users.c.login.startswith(starting, autoescape=True)
+            | users.c.display_name.startswith(starting, autoescape=True)
+        )
+    total = conn.execute(select(func.count()).select_from(users).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(users).where(*where).order_by(users.c.login).offset(offset).limit(limit)
+    ).all()
+    logins = [r.login for r in rows]
+    dealers: dict[str, list[str]] = {}
+    if logins:
+        for login, dealer_id in conn.execute(
+            select(user_dealers.c.login, user_dealers.c.dealer_id).where(
+                user_dealers.c.login.in_(logins)
+            )
+        ):
+            dealers.setdefault(login, []).append(dealer_id)
+    return [_row_user(r, dealers.get(r.login, [])) for r in rows], int(total)
+
+
 def _values(user: NewUser, actor: str, at: int) -> dict[str, Any]:
     return {
         "login": user.login,

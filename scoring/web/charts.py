@@ -376,3 +376,39 @@ def histogram(
             f'fill="{AXIS}">{escape(value_text(edge))}</text>'
         )
     return _svg(width, height, title, body)
+
+
+def bar_chart(
+    bars: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    count_text: Callable[[int], str] = str,
+    empty_text: str = "—",
+    width: int = WIDTH,
+    height: int = 200,
+) -> Markup:
+    """One bar per named category (e.g. how many installers have each grade), in the order
+    given, its count above it and its name below."""
+    if not bars or not any(count for _, count in bars):
+        return _empty(title, empty_text, width)
+    most = max(count for _, count in bars)
+    ticks = nice_ticks(0, float(most))
+    left = max(36.0, 8.0 + 7.5 * max(len(count_text(int(t))) for t in ticks))
+    frame = _Frame(left=left, top=18, width=width - left - 16, height=height - 18 - 34, ticks=ticks)
+    body = frame.grid(lambda t: count_text(int(t)) if float(t).is_integer() else "")
+    slot = frame.width / len(bars)
+    bar = min(slot * 0.7, 56.0)
+    baseline = frame.top + frame.height
+    for i, (label, count) in enumerate(bars):
+        middle = frame.left + slot * (i + 0.5)
+        y0 = frame.y(float(count))
+        body.append(
+            f'<rect x="{_num(middle - bar / 2)}" y="{_num(y0)}" width="{_num(bar)}" '
+            f'height="{_num(baseline - y0)}" fill="{COLOURS[0]}">'
+            f"<title>{escape(label)}: {escape(count_text(count))}</title></rect>"
+            f'<text x="{_num(middle)}" y="{_num(y0 - 4)}" text-anchor="middle" '
+            f'fill="{AXIS}">{escape(count_text(count))}</text>'
+            f'<text x="{_num(middle)}" y="{_num(baseline + 20)}" text-anchor="middle">'
+            f"{escape(label)}</text>"
+        )
+    return _svg(width, height, title, body)

@@ -1,4 +1,4 @@
-"""Hand-built pages (HR overview, ranking): one layout, escaping helpers, bilingual labels.
+"""Hand-built pages (the ranking): one layout, escaping helpers, bilingual labels.
 
 New pages are Jinja2 templates (:mod:`scoring.web.templating`), where escaping is automatic;
 this module remains for the pages not yet moved there.
@@ -18,34 +18,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi.responses import HTMLResponse
 
-from scoring.money import format_fen
 from scoring.web.templating import SECURITY_HEADERS, stylesheet
 
 #: The pages' one stylesheet (templates/style.css) and security headers, shared with the
 #: templated pages (scoring.web.templating) so that the older hand-built pages look the same.
 CSS = stylesheet()
-
-KIND_LABELS = {
-    "bonus": "奖金",
-    "deduction": "扣款",
-    "cap": "封顶免扣",
-    "allowance": "委屈奖",
-    "adjustment": "往期更正",
-    "manual": "人工调整",
-}
-#: The statement money columns (:data:`scoring.web.models.MONEY_COLUMNS`) on the pages.
-MONEY_LABELS = {
-    "bonus": ("奖金", "bonus"),
-    "deduction_before_cap": ("扣款(封顶前)", "deduction before cap"),
-    "deduction_waived_by_cap": ("封顶免扣", "waived by cap"),
-    "deduction": ("实扣", "deduction"),
-    "grievance_allowance": ("委屈奖", "grievance allowance"),
-    "prior_period_adjustment": ("往期更正", "prior-period adjustment"),
-    "manual_adjustment": ("人工调整", "manual adjustment"),
-    "net": ("实发", "net"),
-}
-STATUS_LABELS = {"open": "待处理", "accepted": "已接受", "rejected": "已驳回"}
-GRADE_LABELS = {"unrated": "未评级"}
 
 
 def esc(value: object) -> str:
@@ -67,34 +44,6 @@ def path(*parts: str, **query: str | int | None) -> str:
 
 def link(href: str, label_html: str) -> str:
     return f'<a href="{esc(href)}">{label_html}</a>'
-
-
-def money(fen: int | None, *, signed: bool = False) -> str:
-    """Yuan with two decimals in a coloured span."""
-    value = int(fen or 0)
-    text = format_fen(value)
-    if signed and value > 0:
-        text = "+" + text
-    css = "pos" if value > 0 else "neg" if value < 0 else ""
-    return f'<span class="num {css}">{esc(text)}</span>'
-
-
-def kind_label(kind: str) -> str:
-    return bi(KIND_LABELS.get(kind, kind), kind)
-
-
-def status_tag(status: str, *, overdue: bool = False) -> str:
-    tag = f'<span class="tag {esc(status)}">{bi(STATUS_LABELS.get(status, status), status)}</span>'
-    if overdue:
-        tag += ' <span class="tag overdue">逾期 overdue</span>'
-    return tag
-
-
-def grade_label(grade: str | None) -> str:
-    shown = grade or "unrated"
-    return esc(GRADE_LABELS.get(shown, shown)) + (
-        f' <span class="en">{esc(shown)}</span>' if shown in GRADE_LABELS else ""
-    )
 
 
 def table(

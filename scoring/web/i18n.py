@@ -17,6 +17,7 @@ the request being served is also kept in a context variable by :class:`LanguageM
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -261,6 +262,359 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "disputes.amount": {"zh": "接受金额 {amount} 元", "en": "Accepted amount {amount} yuan"},
     "disputes.history": {"zh": "处理记录", "en": "History"},
     "disputes.period": {"zh": "{period}", "en": "{period}"},
+    # -- HR's pages: shared words
+    "hr.filter": {"zh": "筛选", "en": "Filter"},
+    "hr.grades": {"zh": "等级分布", "en": "Grades"},
+    "hr.pages": {"zh": "分页", "en": "Pages"},
+    "hr.previous": {"zh": "上一页", "en": "Previous"},
+    "hr.next": {"zh": "下一页", "en": "Next"},
+    "hr.shown_of": {"zh": "第 {first}–{last} 条,共 {total} 条", "en": "{first}–{last} of {total}"},
+    "hr.shown": {"zh": "第 {first}–{last} 条", "en": "{first}–{last}"},
+    # -- periods
+    "periods.title": {"zh": "月结", "en": "Periods"},
+    "periods.intro": {
+        "zh": "每个计算过或已关账的月份。有数据的未关账月份会自动计算草稿;复核后关账。",
+        "en": "Every month computed or closed. Open months with data get a draft computed "
+        "automatically; review one, then close it.",
+    },
+    "periods.none": {
+        "zh": "还没有计算过任何月份。导入数据后,系统会自动计算草稿。",
+        "en": "No month has been computed yet. Drafts are computed once data is imported.",
+    },
+    "periods.empty": {
+        "zh": "没有数据的月份(草稿里没有结算单):{months}",
+        "en": "Months without data (no statement in their drafts): {months}",
+    },
+    "periods.go_import": {"zh": "去导入数据", "en": "Import data"},
+    "periods.month": {"zh": "月份", "en": "Month"},
+    "periods.state_heading": {"zh": "状态", "en": "State"},
+    "periods.installers": {"zh": "师傅人数", "en": "Installers"},
+    "periods.when": {"zh": "时间", "en": "When"},
+    "periods.open_disputes": {"zh": "待处理申诉", "en": "Open disputes"},
+    "periods.disputes_n": {"zh": "{n} 件", "en": "{n} open"},
+    "periods.links": {"zh": "操作", "en": "Open"},
+    "periods.review": {"zh": "复核", "en": "Review"},
+    "periods.adjustments": {"zh": "人工调整", "en": "Manual adjustments"},
+    "periods.export_xlsx": {"zh": "工资表", "en": "Payroll file"},
+    "periods.closed_at": {"zh": "关账于 {at}", "en": "Closed {at}"},
+    "periods.computed_at": {"zh": "计算于 {at}", "en": "Computed {at}"},
+    "periods.states_explained": {
+        "zh": "已关账:结果已锁定。草稿:未关账,按最新数据计算。草稿(待更新):数据有变动,新草稿正在计算,"  # noqa: E501
+        "显示的是上一次的结果。未计算:还没有草稿。",
+        "en": "Closed: the result is locked. Draft: open, computed from the current data. "
+        "Draft (updating): the data changed and a new draft is being computed; the last one is "
+        "shown. Not computed: no draft yet.",
+    },
+    "periods.state.closed": {"zh": "已关账", "en": "Closed"},
+    "periods.state.draft": {"zh": "草稿", "en": "Draft"},
+    "periods.state.stale": {"zh": "草稿(待更新)", "en": "Draft (updating)"},
+    "periods.state.not_computed": {"zh": "未计算", "en": "Not computed"},
+    # -- the review of a period
+    "hr.review.title": {"zh": "{period} 复核", "en": "Review of {period}"},
+    "hr.review.closed_done": {
+        "zh": "{period} 已关账,结果已锁定({at},{by})。以下是锁定的结果。",
+        "en": "{period} is closed and its result locked ({at}, {by}). Below is the locked result.",
+    },
+    "hr.review.plan": {"zh": "方案 {plan}", "en": "plan {plan}"},
+    "hr.review.stale": {
+        "zh": "数据有变动,新草稿正在计算;以下是上一次计算的结果。",
+        "en": "The data changed and a new draft is being computed; below is the previous one.",
+    },
+    "hr.review.draft_note": {
+        "zh": "未关账:以下为草稿,数据变动后会重新计算。",
+        "en": "Open: this is a draft, computed again whenever the data changes.",
+    },
+    "hr.review.adjustments": {"zh": "调整", "en": "Adjustments"},
+    "hr.review.waived": {
+        "zh": "封顶免扣 {amount} 元(封顶前扣款 {before} 元)。",
+        "en": "Waived by the cap: {amount} yuan (deductions before the cap: {before} yuan).",
+    },
+    "hr.review.disputes": {"zh": "申诉(待处理 {n} 件)", "en": "Disputes ({n} open)"},
+    "hr.review.exports": {"zh": "工资表导出", "en": "Payroll files"},
+    "hr.review.xlsx_zh": {"zh": "XLSX(中文表头)", "en": "XLSX (Chinese headings)"},
+    "hr.review.xlsx_en": {"zh": "XLSX(英文表头)", "en": "XLSX (English headings)"},
+    "hr.review.csv_zh": {"zh": "CSV(中文表头)", "en": "CSV (Chinese headings)"},
+    "hr.review.csv_en": {"zh": "CSV(英文表头)", "en": "CSV (English headings)"},
+    "hr.review.export_draft": {
+        "zh": "未关账月份导出的是草稿,文件名带 -DRAFT。",
+        "en": "An open month exports its draft; the file name ends in -DRAFT.",
+    },
+    "hr.review.outliers": {"zh": "异常值", "en": "Outliers"},
+    "hr.review.outliers_few": {
+        "zh": "师傅少于 {n} 位,不判断异常值。",
+        "en": "Fewer than {n} installers: too few to tell what is unusual.",
+    },
+    "hr.review.outliers_none": {
+        "zh": "所有激励合计都在常见范围({low} 至 {high} 元)之内。",
+        "en": "Every incentive total is within the usual range ({low} to {high} yuan).",
+    },
+    "hr.review.outliers_found": {
+        "zh": "{n} 位师傅的激励合计超出常见范围({low} 至 {high} 元,即中间一半的范围向两边再放宽三倍),请核对:",  # noqa: E501
+        "en": "{n} installers have an incentive total outside the usual range ({low} to {high} "
+        "yuan: the middle half widened three times its width on each side). Check them:",
+    },
+    "hr.review.changes": {"zh": "与 {before} 相比变化最大", "en": "Biggest changes since {before}"},
+    "hr.review.no_before": {
+        "zh": "上个月没有结果,无法比较。",
+        "en": "The month before has no result to compare with.",
+    },
+    "hr.review.rises": {"zh": "增加最多", "en": "Rose most"},
+    "hr.review.falls": {"zh": "减少最多", "en": "Fell most"},
+    "hr.review.no_changes": {"zh": "没有。", "en": "None."},
+    "hr.review.change": {"zh": "变化", "en": "Change"},
+    "hr.review.installer": {"zh": "师傅", "en": "Installer"},
+    "hr.review.team": {"zh": "团队", "en": "Team"},
+    "hr.review.other": {"zh": "委屈奖与调整", "en": "Other"},
+    "hr.review.surveys": {"zh": "有效回访", "en": "Surveys"},
+    "hr.review.statements": {"zh": "结算单({n} 位)", "en": "Statements ({n})"},
+    "hr.review.no_statements": {"zh": "本月没有结算单。", "en": "No statements this month."},
+    "hr.review.close_title": {"zh": "关账 {period}", "en": "Close {period}"},
+    "hr.review.close_help": {
+        "zh": "关账会按当前数据和方案最后计算一次,然后锁定 {period} 的结果,不再改变;之后发现的问题作为调整计入下一个未关账月份。请先核对以下合计:",  # noqa: E501
+        "en": "Closing computes {period} once more from the current data and plan, then locks "
+        "its result for good; anything found later is paid as an adjustment in the next open "
+        "month. Check these totals first:",
+    },
+    "hr.review.close_stale": {
+        "zh": "数据有变动:关账时按最新数据计算,结果可能与上面的合计不同;关账后会显示锁定的结果。",
+        "en": "The data changed: the close computes from the current data, so its result may "
+        "differ from the totals above; the locked result is shown after.",
+    },
+    "hr.review.close_disputes": {
+        "zh": "本月还有 {n} 件申诉待处理;关账后接受的申诉计入下一个月。",
+        "en": "{n} disputes of this month are still open; those accepted after the close are "
+        "paid in a later month.",
+    },
+    "hr.review.close_confirm": {
+        "zh": "我已核对,确认关账 {period}:结果将锁定,不再改变",
+        "en": "I have checked: close {period} and lock its result for good",
+    },
+    "hr.review.close_button": {"zh": "关账 {period}", "en": "Close {period}"},
+    # -- manual adjustments
+    "hr.adjust.title": {"zh": "{period} 人工调整", "en": "Manual adjustments of {period}"},
+    "hr.adjust.help": {
+        "zh": "人工调整是一笔带理由的金额(正数为补发,负数为扣回),计入该月的激励合计;接受申诉的金额也列在这里。",  # noqa: E501
+        "en": "A manual adjustment is an amount with a reason (positive pays more, negative "
+        "takes back), added to the month's incentive total; accepted disputes are listed too.",
+    },
+    "hr.adjust.closed": {
+        "zh": "{period} 已关账,不能再添加人工调整;请加到下一个未关账月份。",
+        "en": "{period} is closed: add the adjustment to the next open month.",
+    },
+    "hr.adjust.new": {"zh": "添加人工调整", "en": "Add a manual adjustment"},
+    "hr.adjust.installer": {"zh": "师傅工号", "en": "Installer id (工号)"},
+    "hr.adjust.amount": {
+        "zh": "金额(元,扣回写负数,如 -50.00)",
+        "en": "Amount in yuan (negative to take back, e.g. -50.00)",
+    },
+    "hr.adjust.amount_short": {"zh": "金额(元)", "en": "Amount (yuan)"},
+    "hr.adjust.reason": {"zh": "理由", "en": "Reason"},
+    "hr.adjust.add": {"zh": "添加", "en": "Add"},
+    "hr.adjust.added": {"zh": "已添加人工调整 #{id}。", "en": "Manual adjustment #{id} added."},
+    "hr.adjust.list": {"zh": "本月的人工调整({n} 笔)", "en": "This month's adjustments ({n})"},
+    "hr.adjust.none": {"zh": "本月没有人工调整。", "en": "No manual adjustments this month."},
+    "hr.adjust.by": {"zh": "经办", "en": "By"},
+    "hr.adjust.dispute": {"zh": "申诉 #{id}", "en": "dispute #{id}"},
+    "hr.adjust.total": {"zh": "合计", "en": "Total"},
+    # -- imports
+    "imports.nav": {"zh": "导入", "en": "Import"},
+    "imports.title": {"zh": "导入数据", "en": "Import data"},
+    "imports.help": {
+        "zh": "选择一个或多个 CSV 或 Excel 文件。有效的行会导入,有问题的行不导入,并逐行列出原因;下载拒收行文件修改后可直接重新导入。",  # noqa: E501
+        "en": "Choose one or more CSV or Excel files. Valid rows go in; rows with a problem do "
+        "not, and are listed with the reason. Download the rejects file, fix it and import it "
+        "again as it is.",
+    },
+    "imports.files": {"zh": "文件", "en": "Files"},
+    "imports.more": {"zh": "更多选项", "en": "More options"},
+    "imports.entity": {"zh": "数据类型", "en": "Data"},
+    "imports.entity_from_name": {"zh": "按文件名识别", "en": "From the file name"},
+    "imports.sheet": {"zh": "工作表名称(Excel,可不填)", "en": "Sheet name (Excel; optional)"},
+    "imports.submit": {"zh": "导入", "en": "Import"},
+    "imports.names": {
+        "zh": "文件名决定数据类型:",
+        "en": "The file name says which data a file holds:",
+    },
+    "imports.recent": {"zh": "最近的导入", "en": "Recent imports"},
+    "imports.none": {"zh": "还没有导入过数据。", "en": "Nothing has been imported yet."},
+    "imports.batch": {"zh": "批次", "en": "Batch"},
+    "imports.when": {"zh": "时间 · 经办", "en": "When · by"},
+    "imports.files_n": {"zh": "文件数", "en": "Files"},
+    "imports.accepted": {"zh": "新增", "en": "Added"},
+    "imports.replaced": {"zh": "更新", "en": "Replaced"},
+    "imports.unchanged": {"zh": "未变", "en": "Unchanged"},
+    "imports.rejected": {"zh": "拒收", "en": "Rejected"},
+    "imports.batch_title": {"zh": "导入结果 #{id}", "en": "Import #{id}"},
+    "imports.some_rejected": {
+        "zh": "有 {n} 行没有导入(见下表);其余有效的行已导入。",
+        "en": "{n} rows were not imported (listed below); the valid rows are in.",
+    },
+    "imports.all_in": {"zh": "全部导入成功。", "en": "Everything was imported."},
+    "imports.per_file": {"zh": "每个文件", "en": "Per file"},
+    "imports.file": {"zh": "文件", "en": "File"},
+    "imports.rows": {"zh": "行数", "en": "Rows"},
+    "imports.rejects_file": {"zh": "拒收行文件", "en": "Rejects file"},
+    "imports.download": {"zh": "下载", "en": "Download"},
+    "imports.rejects_gone": {"zh": "文件已不在", "en": "no longer kept"},
+    "imports.problems": {"zh": "拒收的行({n} 个问题)", "en": "Rejected rows ({n} problems)"},
+    "imports.fix_help": {
+        "zh": "下载拒收行文件,按最后一列“导入错误”修改,然后直接重新导入该文件。",
+        "en": "Download the rejects file, fix each row as its last column (import_error) says, "
+        "and import the file again as it is.",
+    },
+    "imports.row": {"zh": "行", "en": "Row"},
+    "imports.column": {"zh": "列", "en": "Column"},
+    "imports.value": {"zh": "值", "en": "Value"},
+    "imports.reason": {"zh": "原因", "en": "Reason"},
+    "imports.whole_file": {"zh": "整个文件", "en": "whole file"},
+    "imports.more_problems": {
+        "zh": "另有 {n} 个问题未列出,见拒收行文件。",
+        "en": "{n} more problems are not listed here: see the rejects file.",
+    },
+    "imports.again": {"zh": "继续导入", "en": "Import more"},
+    # -- the disputes queue
+    "disputes.nav": {"zh": "申诉", "en": "Disputes"},
+    "disputes.queue_title": {"zh": "申诉处理", "en": "Disputes"},
+    "disputes.filters": {"zh": "申诉筛选", "en": "Filter disputes"},
+    "disputes.tab.open": {"zh": "待处理", "en": "Open"},
+    "disputes.tab.overdue": {"zh": "已逾期", "en": "Overdue"},
+    "disputes.tab.accepted": {"zh": "已接受", "en": "Accepted"},
+    "disputes.tab.rejected": {"zh": "已驳回", "en": "Rejected"},
+    "disputes.tab.all": {"zh": "全部", "en": "All"},
+    "disputes.queue_empty": {"zh": "没有符合条件的申诉。", "en": "No disputes match."},
+    "disputes.missing_ref": {"zh": "单号 {ref}", "en": "reference {ref}"},
+    "disputes.missing_noref": {"zh": "未给单号", "en": "no reference given"},
+    "disputes.paid": {
+        "zh": "已接受,{amount} 元计入 {period}。",
+        "en": "Accepted: {amount} yuan paid in {period}.",
+    },
+    "disputes.answer": {"zh": "答复({by},{at}):", "en": "Answer ({by}, {at}):"},
+    "disputes.accept": {"zh": "接受…", "en": "Accept…"},
+    "disputes.reject": {"zh": "驳回…", "en": "Reject…"},
+    "disputes.amount_field": {
+        "zh": "金额(元,补发为正数)",
+        "en": "Amount in yuan (positive pays the installer)",
+    },
+    "disputes.pay_in": {"zh": "计入月份(须未关账)", "en": "Pay in month (an open one)"},
+    "disputes.reason": {"zh": "理由(师傅可见)", "en": "Reason (the installer sees it)"},
+    "disputes.accept_button": {"zh": "接受申诉", "en": "Accept the dispute"},
+    "disputes.reject_button": {"zh": "驳回申诉", "en": "Reject the dispute"},
+    "disputes.done_accepted": {"zh": "申诉 #{id} 已接受。", "en": "Dispute #{id} accepted."},
+    "disputes.done_rejected": {"zh": "申诉 #{id} 已驳回。", "en": "Dispute #{id} rejected."},
+    "disputes.see": {"zh": "查看", "en": "See it"},
+    # -- users
+    "users.nav": {"zh": "用户", "en": "Users"},
+    "users.title": {"zh": "用户", "en": "Users"},
+    "users.role": {"zh": "角色", "en": "Role"},
+    "users.every_role": {"zh": "全部角色", "en": "Every role"},
+    "users.search": {"zh": "账号或姓名开头", "en": "Login or name starts with"},
+    "users.login": {"zh": "账号", "en": "Login"},
+    "users.display_name": {"zh": "姓名(可不填)", "en": "Display name (optional)"},
+    "users.scope": {"zh": "范围", "en": "Scope"},
+    "users.everything": {"zh": "全部", "en": "Everything"},
+    "users.state": {"zh": "状态", "en": "State"},
+    "users.enabled": {"zh": "启用", "en": "Enabled"},
+    "users.disabled": {"zh": "已停用", "en": "Disabled"},
+    "users.not_activated": {"zh": "未激活", "en": "Not activated"},
+    "users.actions": {"zh": "操作", "en": "Actions"},
+    "users.disable": {"zh": "停用", "en": "Disable"},
+    "users.enable": {"zh": "启用", "en": "Enable"},
+    "users.not_yourself": {
+        "zh": "不能停用自己的账号",
+        "en": "You cannot disable your own user",
+    },
+    "users.reset_password": {"zh": "重设密码…", "en": "Reset password…"},
+    "users.new_password": {"zh": "新密码", "en": "New password"},
+    "users.set_password": {"zh": "设置新密码", "en": "Set the password"},
+    "users.none": {"zh": "没有符合条件的用户。", "en": "No users match."},
+    "users.add": {"zh": "添加用户", "en": "Add a user"},
+    "users.dealer_ids": {
+        "zh": "经销商编号(经销商账号必填,多个用逗号分隔)",
+        "en": "Dealer ids (a dealer user; several separated by commas)",
+    },
+    "users.installer_id": {
+        "zh": "师傅工号(师傅账号必填)",
+        "en": "Installer id (an installer user)",
+    },
+    "users.password": {"zh": "初始密码", "en": "First password"},
+    "users.add_help": {
+        "zh": "人事和运营账号不填范围;经销商账号只看其经销商的数据;师傅账号只看本人的数据。",
+        "en": "HR and operations users have no scope; a dealer user sees its dealers' data "
+        "only; an installer user its own only.",
+    },
+    "users.add_button": {"zh": "添加", "en": "Add"},
+    "users.invite": {"zh": "邀请师傅", "en": "Invite installers"},
+    "users.invite_help": {
+        "zh": "为还没有账号的师傅批量创建账号,每人一个一次性激活码;师傅用工号和激活码首次登录并设置密码。",  # noqa: E501
+        "en": "Creates the missing installer accounts in bulk, each with a one-time activation "
+        "code; an installer signs in the first time with the 工号 and the code and sets a "
+        "password.",
+    },
+    "users.invite_scope": {"zh": "邀请范围", "en": "Invite"},
+    "users.invite_all": {"zh": "全部师傅", "en": "All installers"},
+    "users.invite_team": {"zh": "一个团队的师傅", "en": "One team's installers"},
+    "users.invite_dealer": {"zh": "一个经销商的师傅", "en": "One dealer's installers"},
+    "users.invite_id": {
+        "zh": "团队或经销商编号(选团队或经销商时填)",
+        "en": "Team or dealer id (for one team or dealer)",
+    },
+    "users.valid_days": {"zh": "激活码有效天数", "en": "Codes valid for (days)"},
+    "users.renew": {
+        "zh": "为已邀请但未激活的师傅重新生成激活码",
+        "en": "New codes for installers invited but not activated",
+    },
+    "users.format": {"zh": "文件格式", "en": "File format"},
+    "users.codes_secret": {
+        "zh": "文件里的激活码可以开通账号,请妥善保管,只发给本人。",
+        "en": "The codes in the file open accounts: keep the file safe and give each code to "
+        "its installer only.",
+    },
+    "users.invite_button": {"zh": "生成激活码文件", "en": "Create the codes file"},
+    "users.done_added": {"zh": "已添加用户 {login}。", "en": "User {login} added."},
+    "users.done_disabled": {"zh": "已停用 {login}。", "en": "{login} disabled."},
+    "users.done_enabled": {"zh": "已启用 {login}。", "en": "{login} enabled."},
+    "users.done_password": {
+        "zh": "已为 {login} 设置新密码,其原有登录已失效。",
+        "en": "New password set for {login}; its earlier sign-ins have ended.",
+    },
+    # -- the audit log
+    "audit.nav": {"zh": "审计", "en": "Audit"},
+    "audit.title": {"zh": "审计日志", "en": "Audit log"},
+    "audit.action": {"zh": "操作", "en": "Action"},
+    "audit.every_action": {"zh": "全部操作", "en": "Every action"},
+    "audit.actor": {"zh": "操作人", "en": "Who"},
+    "audit.target": {"zh": "对象(开头)", "en": "Target (starts with)"},
+    "audit.target_column": {"zh": "对象", "en": "Target"},
+    "audit.from": {"zh": "从(日期)", "en": "From (date)"},
+    "audit.to": {"zh": "到(日期)", "en": "To (date)"},
+    "audit.clear": {"zh": "清除筛选", "en": "Clear the filters"},
+    "audit.at": {"zh": "时间", "en": "When"},
+    "audit.detail": {"zh": "详情", "en": "Detail"},
+    "audit.none": {"zh": "没有符合条件的记录。", "en": "No entries match."},
+    "audit.action.import": {"zh": "导入数据", "en": "Import"},
+    "audit.action.compute": {"zh": "计算草稿", "en": "Compute a draft"},
+    "audit.action.close": {"zh": "关账", "en": "Close"},
+    "audit.action.adjust": {"zh": "人工调整", "en": "Manual adjustment"},
+    "audit.action.dispute": {"zh": "提出申诉", "en": "Dispute opened"},
+    "audit.action.dispute_resolve": {"zh": "处理申诉", "en": "Dispute answered"},
+    "audit.action.plan_store": {"zh": "保存方案", "en": "Plan stored"},
+    "audit.action.plan_activate": {"zh": "启用方案", "en": "Plan activated"},
+    "audit.action.plan_propose": {"zh": "提议方案", "en": "Plan proposed"},
+    "audit.action.plan_approve": {"zh": "批准方案", "en": "Plan approved"},
+    "audit.action.plan_reject": {"zh": "驳回方案", "en": "Plan rejected"},
+    "audit.action.plan_withdraw": {"zh": "撤回方案", "en": "Plan withdrawn"},
+    "audit.action.sla_export": {"zh": "导出服务水平", "en": "Service levels exported"},
+    "audit.action.user_add": {"zh": "添加用户", "en": "User added"},
+    "audit.action.user_enable": {"zh": "启用用户", "en": "User enabled"},
+    "audit.action.user_disable": {"zh": "停用用户", "en": "User disabled"},
+    "audit.action.user_password": {"zh": "设置密码", "en": "Password set"},
+    "audit.action.user_invite": {"zh": "邀请师傅", "en": "Installers invited"},
+    "audit.action.user_activate": {"zh": "激活账号", "en": "Account activated"},
+    "audit.action.signin": {"zh": "登录", "en": "Signed in"},
+    "audit.action.signin_failed": {"zh": "登录失败", "en": "Sign-in failed"},
+    "audit.action.signin_blocked": {"zh": "登录被限制", "en": "Sign-in blocked"},
+    "audit.action.activate_failed": {"zh": "激活失败", "en": "Activation failed"},
+    "audit.action.activate_blocked": {"zh": "激活被限制", "en": "Activation blocked"},
 }
 
 
@@ -281,9 +635,18 @@ def lang_of(request: Request) -> Lang:
     return language(request.cookies.get(COOKIE))
 
 
+#: Where a bilingual message turns English when the Chinese side ends in a closing bracket
+#: (``评分须为…(非常满意…)/ score must be…``) and no space comes before the slash.
+_CLOSING_SLASH = re.compile(r"(?<=[)）」』】])/ ")
+
+
 def part(message: str, lang: str) -> str:
     """One side of a bilingual service message ``中文 / English``; the whole when not split."""
     zh, sep, en = message.partition(" / ")
+    if not sep:
+        found = _CLOSING_SLASH.search(message)
+        if found is not None:
+            zh, sep, en = message[: found.start()], "/", message[found.end() :]
     if not sep or not zh.strip() or not en.strip():
         return message
     return en.strip() if lang == "en" else zh.strip()

@@ -61,7 +61,18 @@ def reads_ranking_only(caller: Caller) -> bool:
 NAV: tuple[NavItem, ...] = (
     NavItem("nav.my_statement", "/me", is_installer),
     NavItem("nav.ranking", "/ranking", reads_ranking_only, period_page="/ranking/{period}"),
-    NavItem("nav.periods", "/hr", has(Right.READ_PERIODS), period_page="/hr/{period}"),
+    # HR's pages (operations reads the periods, their reviews and the disputes).
+    NavItem(
+        "nav.periods",
+        "/hr/periods",
+        has(Right.READ_PERIODS),
+        prefixes=("/hr/periods",),
+        period_page="/hr/periods/{period}",
+    ),
+    NavItem("imports.nav", "/hr/imports", has(Right.IMPORT)),
+    NavItem("disputes.nav", "/hr/disputes", has(Right.READ_PERIODS)),
+    NavItem("users.nav", "/hr/users", has(Right.USERS)),
+    NavItem("audit.nav", "/hr/audit", has(Right.AUDIT)),
 )
 
 

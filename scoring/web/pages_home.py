@@ -3,8 +3,8 @@
 - ``/``: an installer goes straight to its statement; everyone else sees the pages of its role
   (the navigation, :mod:`scoring.web.nav`) and the periods with a result.
 - ``/lang/{code}?next=PATH``: sets the ``lang`` cookie (``zh`` or ``en``) and goes back.
-- ``/ranking`` and ``/hr``: the newest period that has a result (closed, or a computed draft),
-  never a calendar month without data.
+- ``/ranking``: the newest period that has a result (closed, or a computed draft), never a
+  calendar month without data (``/hr``, the same for HR's review: scoring/web/pages_hr.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from scoring.web import i18n
 from scoring.web.auth import (
     CallerDep,
     Public,
-    ReadPeriodsCaller,
     ReadRankingCaller,
     SignedIn,
     is_https,
@@ -76,9 +75,3 @@ def _newest(store: Store, caller: Caller, page: str) -> RedirectResponse:
 def newest_ranking(store: StoreDep, caller: ReadRankingCaller) -> RedirectResponse:
     """团队排名 / the ranking of the newest period with a result."""
     return _newest(store, caller, "ranking")
-
-
-@router.get("/hr")
-def newest_period(store: StoreDep, caller: ReadPeriodsCaller) -> RedirectResponse:
-    """月结 / the HR overview of the newest period with a result."""
-    return _newest(store, caller, "hr")
