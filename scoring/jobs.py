@@ -236,59 +236,45 @@ def _logged(job: str, func: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def build_scheduler(store: Store, *, runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler (not started) with the jobs registered."""
+    """A scheduler (not started) with the jobs registered. Each runs alone (one instance,
+    missed runs coalesced); a daily job that was missed (the server was down at its time)
+    still runs within the hour after."""
     zone = runtime.zone
+
+    def daily(at: dt.time) -> CronTrigger:
+        return CronTrigger(hour=at.hour, minute=at.minute, timezone=zone)
+
+    def every(period: dt.timedelta) -> IntervalTrigger:
+        return IntervalTrigger(seconds=int(period.total_seconds()), timezone=zone)
+
+    jobs: list[tuple[str, Any, Any, str]] = [
+        (NIGHTLY_JOB_ID, daily(NIGHTLY_AT), nightly_compute, "nightly drafts of the open periods"),
+        (
+            REFRESH_JOB_ID,
+            every(REFRESH_EVERY),
+            refresh_drafts,
+            "drafts made stale by other processes",
+        ),
+        (OVERDUE_JOB_ID, every(OVERDUE_EVERY), check_overdue, "hourly check of overdue disputes"),
+        (SLA_JOB_ID, daily(SLA_AT), check_service_levels, "daily service-level warnings"),
+        (
+            REPORTS_JOB_ID,
+            every(REPORTS_EVERY),
+            closed_period_reports,
+            "monthly reports of the periods just closed",
+        ),
+    ]
     scheduler = BackgroundScheduler(timezone=zone)
-    scheduler.add_job(
-        _logged,
-        CronTrigger(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, timezone=zone),
-        args=(NIGHTLY_JOB_ID, nightly_compute, store),
-        kwargs={"runtime": runtime},
-        id=NIGHTLY_JOB_ID,
-        name="nightly drafts of the open periods",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        _logged,
-        IntervalTrigger(seconds=int(REFRESH_EVERY.total_seconds()), timezone=zone),
-        args=(REFRESH_JOB_ID, refresh_drafts, store),
-        kwargs={"runtime": runtime},
-        id=REFRESH_JOB_ID,
-        name="drafts made stale by other processes",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        _logged,
-        IntervalTrigger(seconds=int(OVERDUE_EVERY.total_seconds()), timezone=zone),
-        args=(OVERDUE_JOB_ID, check_overdue, store),
-        kwargs={"runtime": runtime},
-        id=OVERDUE_JOB_ID,
-        name="hourly check of overdue disputes",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        _logged,
-        CronTrigger(hour=SLA_AT.hour, minute=SLA_AT.minute, timezone=zone),
-        args=(SLA_JOB_ID, check_service_levels, store),
-        kwargs={"runtime": runtime},
-        id=SLA_JOB_ID,
-        name="daily service-level warnings",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        _logged,
-        IntervalTrigger(seconds=int(REPORTS_EVERY.total_seconds()), timezone=zone),
-        args=(REPORTS_JOB_ID, closed_period_reports, store),
-        kwargs={"runtime": runtime},
-        id=REPORTS_JOB_ID,
-        name="monthly reports of the periods just closed",
-        coalesce=True,
-        max_instances=1,
-    )
+    for job_id, trigger, func, name in jobs:
+        scheduler.add_job(
+            _logged,
+            trigger,
+            args=(job_id, func, store),
+            kwargs={"runtime": runtime},
+            id=job_id,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            **({"misfire_grace_time": 3600} if isinstance(trigger, CronTrigger) else {}),
+        )
     return scheduler
