@@ -10,8 +10,11 @@ decimals, never a float. A user error is answered as JSON ``{"error": message, "
 [...]}`` (400 input, plan or calendar; 403 a role or scope that does not allow it; 404 unknown;
 409 period or dispute state; 503 a busy store), never a traceback.
 
-After every change made through the web (any successful POST), the draft refresher is woken:
-drafts that became stale are computed in the background, never inside a request.
+After every change made through the web (any successful POST except signing in or out and
+managing users, which change nothing a draft is computed from), the draft refresher is woken:
+drafts that became stale are computed in the background, never inside a request. Signing in
+must not wake it: on the national month a refresh is a compute of several GB, and a stale draft
+left by the command line is the nightly job's to refresh, not the first installer's to start.
 
 Route handlers are plain ``def`` functions, so FastAPI runs them in its thread pool and the
 blocking services never stall the event loop.
@@ -77,6 +80,20 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# POSTs that change nothing a draft is computed from: sign-in and out, activation, passwords,
+# users, the language cookie. Prefixes of request paths.
+QUIET_POSTS = (
+    "/api/token",
+    "/login",
+    "/logout",
+    "/activate",
+    "/api/me",
+    "/api/users",
+    "/hr/users",
+    "/lang/",
+)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -133,7 +150,11 @@ def create_app(
     @app.middleware("http")
     async def refresh_after_changes(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        if request.method == "POST" and response.status_code < 400:
+        if (
+            request.method == "POST"
+            and response.status_code < 400
+            and not request.url.path.startswith(QUIET_POSTS)
+        ):
             services: Services | None = getattr(request.app.state, "services", None)
             if services is not None:
                 await run_in_threadpool(services.refresher.kick)

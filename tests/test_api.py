@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -19,7 +20,16 @@ from scoring.services.access import Role
 from scoring.settings import Settings
 from scoring.store import open_store
 from tests import inputs
-from tests.auth_helpers import as_user, bearer, ensure_user, make_user, token_for
+from tests.auth_helpers import (
+    api_token,
+    as_user,
+    bearer,
+    ensure_user,
+    make_user,
+    page_csrf,
+    signed_in,
+    token_for,
+)
 
 PERIOD = "2025-10"
 YUAN = re.compile(r"^-?\d+\.\d{2}$")
@@ -758,3 +768,35 @@ def test_a_stale_draft_is_served_and_said_to_be_stale(tmp_path: Path) -> None:
         client.headers.update(bearer(_hr_token(url)))
         after = client.get(f"/api/periods/{PERIOD}/statements/I1").json()
     assert after["stale"] is True and after["net"] == before["net"]
+
+
+class _CountingRefresher:
+    """Stands in for the draft refresher and counts how often it is woken."""
+
+    def __init__(self) -> None:
+        self.kicks = 0
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+
+def test_signing_in_does_not_wake_the_draft_refresher(tmp_path: Path) -> None:
+    # On the national month a refresh is a compute of several GB: signing in, out, or
+    # changing a password must not start one; a change of pay inputs must.
+    url = f"sqlite:///{tmp_path / 'quiet.db'}"
+    with make_client(url, tmp_path) as client:
+        load(client)
+        counting = _CountingRefresher()
+        state = client.app.state  # type: ignore[attr-defined]
+        state.services = dataclasses.replace(state.services, refresher=counting)
+        api_token(client, HR_LOGIN)
+        pages = TestClient(client.app)
+        signed_in(pages, HR_LOGIN)
+        pages.post("/logout", data={"csrf_token": page_csrf(pages)}, follow_redirects=False)
+        assert counting.kicks == 0
+        added = client.post(
+            f"/api/periods/{PERIOD}/adjustments",
+            json={"installer_id": "I1", "amount": "5.00", "reason": "补发"},
+        )
+        assert added.status_code == 201, added.text
+        assert counting.kicks == 1
