@@ -228,3 +228,75 @@ def test_the_refresh_targets_scan_the_input_tables_only_after_a_changing_import(
     )
     later = drafts.targets(store, runtime(tmp_path))
     assert scans == [4, 4] and Period(2025, 12) in later and Period(2025, 12) not in first
+
+
+SERVER = """
+import datetime as dt, logging, sys, time
+from pathlib import Path
+from fastapi.testclient import TestClient
+from scoring.api import create_app
+from scoring.services.drafts import holder_name
+from scoring.settings import Settings
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
+folder = Path(sys.argv[2])
+settings = Settings(rejects_dir=folder / "rejected", reports_dir=folder / "reports")
+app = create_app(settings, store_url=sys.argv[1], scheduler=True, refresh="off")
+with TestClient(app):
+    scheduler = app.state.scheduler
+    print(holder_name(), flush=True)  # started: the test now gives both the same moment
+    when = dt.datetime.fromtimestamp(float(sys.stdin.readline()), tz=dt.timezone.utc)
+    for job in scheduler.get_jobs():
+        job.modify(next_run_time=when)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and any(
+        job.next_run_time is not None and job.next_run_time <= when
+        for job in scheduler.get_jobs()
+    ):
+        time.sleep(0.05)
+# leaving the app shuts the scheduler down after the running jobs finish
+"""
+
+
+def test_two_servers_started_together_run_each_job_once(store_url: str, tmp_path: Path) -> None:
+    # Two whole applications with their schedulers on one store, every job due at the same
+    # moment in both: each slot's run is claimed by one of them, the other says so and skips,
+    # and neither fails.
+    with open_store(store_url) as store:
+        load(store, tmp_path / "in")
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SERVER, store_url, str(tmp_path / f"s{i}")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    holders = []
+    for server in servers:
+        assert server.stdout is not None
+        holders.append(server.stdout.readline().strip())
+    moment = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=1)
+    if moment.minute == 59 and moment.second >= 55:  # both runs in one hourly slot
+        moment += dt.timedelta(seconds=10)
+    logs = [server.communicate(f"{moment.timestamp()}\n", timeout=180)[1] for server in servers]
+    for server, log in zip(servers, logs, strict=True):
+        assert server.returncode == 0, log
+        assert "failed" not in log and "Traceback" not in log, log
+    local = moment.astimezone(ZONE)
+    slots = {
+        jobs.NIGHTLY_JOB_ID: local.date().isoformat(),
+        jobs.SLA_JOB_ID: local.date().isoformat(),
+    }
+    with open_store(store_url) as store, store.begin() as conn:
+        for job_id, slot in slots.items():
+            runs = [run for run in runs_of(conn, job_id) if run["slot"] == slot]
+            assert len(runs) == 1 and runs[0]["holder"] in holders, runs
+            assert runs[0]["outcome"] is not None, runs  # it ran to the end
+        overdue = runs_of(conn, jobs.OVERDUE_JOB_ID)
+        assert len(overdue) == 1 and overdue[0]["holder"] in holders, overdue
+    skipped = [f"{job_id} {slot}: run by another process" for job_id, slot in slots.items()]
+    for said in skipped:
+        assert sum(said in log for log in logs) == 1, (said, logs)
