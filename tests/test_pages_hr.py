@@ -192,6 +192,7 @@ def test_the_payroll_files(hr: TestClient) -> None:
     assert "payroll-2025-10-DRAFT.xlsx" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert book.sheetnames
+    book.close()
     csv_file = hr.get(f"/hr/periods/{PERIOD}/export?headings=en&format=csv")
     assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
     assert "installer_id" in csv_file.content.decode("utf-8-sig")

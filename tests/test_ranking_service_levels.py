@@ -86,8 +86,11 @@ def test_the_closed_ranking_keeps_them_and_the_export_shows_them(
         runtime=runtime,
         fresh=False,
     )
-    sheet = openpyxl.load_workbook(files.xlsx, read_only=True)["ranking"]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(files.xlsx, read_only=True)
+    try:
+        rows = [list(r) for r in book["ranking"].iter_rows(values_only=True)]
+    finally:
+        book.close()
     header = rows[0]
     assert "服务承诺达成率" in header and "服务承诺统计日期" in header
     share = header.index("服务承诺达成率")
