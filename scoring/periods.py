@@ -128,6 +128,14 @@ def _store_plan(
     return store_plans.get_plan(conn, plan.id, str(plan.version))
 
 
+#: What to do when no plan is in force, in words for whoever reads it (a page or the CLI).
+NO_PLAN_ZH = "运营人员可在「方案」页提议自该期起生效的方案,经另一人批准后生效"
+NO_PLAN_EN = (
+    "operations can propose a plan effective from this period on the Plans page; "
+    "it applies once a second person approves it"
+)
+
+
 def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> StoredPlan:
     """The version in force at the start of ``period``; the shipped plan when no version was
     ever activated (stored and activated on first use when ``persist``, else only read)."""
@@ -139,8 +147,8 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
             found = store_plans.plan_in_force(conn, day)
             if found is None:
                 raise PlanError(
-                    f"期间 {period} 开始时没有生效的方案 / no activated plan is in force on "
-                    f"{day}; activate one with `scoring plan activate FILE`"
+                    f"期间 {period} 开始时没有生效的方案;{NO_PLAN_ZH} / no activated plan is in "
+                    f"force on {day}; {NO_PLAN_EN}"
                 )
     if found is not None:
         return found
@@ -148,9 +156,9 @@ def plan_for(store: Store, period: str, *, actor: str, persist: bool = True) -> 
     plan = _plan_from_bytes(raw, str(standard_plan_path()))
     if plan.effective_from.isoformat() > day:
         raise PlanError(
-            f"期间 {period} 开始时没有生效的方案(内置方案自 {plan.effective_from} 起生效)/ no "
-            f"plan is in force on {day}: the shipped plan applies from {plan.effective_from}; "
-            "activate one with `scoring plan activate FILE`"
+            f"期间 {period} 开始时没有生效的方案(内置方案自 {plan.effective_from} 起生效);"
+            f"{NO_PLAN_ZH} / no plan is in force on {day}: the shipped plan applies from "
+            f"{plan.effective_from}; {NO_PLAN_EN}"
         )
     if not persist:
         return _version_of(plan, raw)

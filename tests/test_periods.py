@@ -402,8 +402,11 @@ def test_no_plan_is_used_before_its_effective_date(store: Store, tmp_path: Path)
     from scoring.errors import PlanError
 
     load(store, tmp_path / "in")
-    with pytest.raises(PlanError, match="2025-01-01"):
+    with pytest.raises(PlanError, match="2025-01-01") as refused:
         compute(ctx(store), "2024-12", actor="hr")
+    # Read on a page too: what to do is said in words, not as a command to type.
+    assert "「方案」页" in str(refused.value) and "Plans page" in str(refused.value)
+    assert "`" not in str(refused.value) and "scoring plan" not in str(refused.value)
     assert store.read_frame("SELECT COUNT(*) AS n FROM plans").item() == 0
 
 
