@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,21 @@ def test_the_middleware_stops_reading_at_the_limit() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/api/x", "headers": [], "query_string": b""}
-    asyncio.run(BodyLimit(app, max_body_bytes=2500, max_upload_bytes=10**6)(scope, receive, send))
+    middleware = BodyLimit(app, max_body_bytes=2500, max_upload_bytes=10**6)
+    # On a thread of its own: Playwright's sync API, used by browser tests in the same worker
+    # process, leaves an event loop running on the main thread, where asyncio.run refuses.
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(middleware(scope, receive, send))
+        except BaseException as exc:  # handed to the test's thread below
+            failed.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and not failed, failed
     assert len(asked) == 3  # the third chunk went over; the other 97 were never read
     assert sent[0]["status"] == 413
     assert b"at most 2,500 bytes" in b"".join(m.get("body", b"") for m in sent)
