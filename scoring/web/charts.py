@@ -412,3 +412,81 @@ def bar_chart(
             f"{escape(label)}</text>"
         )
     return _svg(width, height, title, body)
+
+
+UNCHANGED = "#9a9a9a"
+
+
+def change_histogram(
+    bands: Sequence[tuple[Number, Number, int]],
+    *,
+    unchanged: int,
+    title: str,
+    value_text: ValueText = _plain,
+    zero_text: str = "0",
+    count_text: Callable[[int], str] = str,
+    empty_text: str = "—",
+    width: int = WIDTH,
+    height: int = 230,
+) -> Markup:
+    """How many installers' pay changes by how much: one bar per band ``(low, high, count)``
+    of changes (``[low, high)``, none of them zero), those that fall in red left of a grey
+    bar of the ``unchanged`` at zero, those that rise in green right of it. The x axis gives
+    the bands' outer edges (the low edge of a fall, the high edge of a rise) and
+    ``zero_text`` under the middle bar; the count of each bar is above it."""
+    falls = [b for b in bands if b[0] < 0]
+    rises = [b for b in bands if b[0] >= 0]
+    if not unchanged and not any(count for _, _, count in bands):
+        return _empty(title, empty_text, width)
+    slots: list[tuple[str, int, str, Number | None]] = []  # colour, count, hover, edge
+    for low, high, count in falls:
+        slots.append((COLOURS[2], count, f"{value_text(low)} – {value_text(high)}", low))
+    slots.append((UNCHANGED, unchanged, zero_text, None))
+    for low, high, count in rises:
+        slots.append((COLOURS[1], count, f"{value_text(low)} – {value_text(high)}", high))
+    most = max(count for _, count, _, _ in slots)
+    ticks = nice_ticks(0, float(max(most, 1)))
+    left = max(36.0, 8.0 + 7.5 * max(len(count_text(int(t))) for t in ticks))
+    frame = _Frame(left=left, top=18, width=width - left - 16, height=height - 18 - 34, ticks=ticks)
+    body = frame.grid(lambda t: count_text(int(t)) if float(t).is_integer() else "")
+    slot = frame.width / len(slots)
+    baseline = frame.top + frame.height
+    zero_at = len(falls)
+    labels: list[tuple[float, str, str]] = []  # x, text, anchor
+    for i, (colour, count, hover, edge) in enumerate(slots):
+        x0 = frame.left + i * slot + 1
+        y0 = frame.y(float(count))
+        body.append(
+            f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(max(slot - 2, 1))}" '
+            f'height="{_num(baseline - y0)}" fill="{colour}">'
+            f"<title>{escape(hover)}: {escape(count_text(count))}</title></rect>"
+        )
+        if count:
+            body.append(
+                f'<text x="{_num(x0 + slot / 2 - 1)}" y="{_num(y0 - 4)}" text-anchor="middle" '
+                f'fill="{AXIS}">{escape(count_text(count))}</text>'
+            )
+        if edge is not None:
+            x = frame.left + (i if i < zero_at else i + 1) * slot
+            labels.append((x, value_text(edge), "middle"))
+    zero_x = frame.left + (zero_at + 0.5) * slot
+    placed = [(zero_x, zero_text, "middle")]
+    if labels:  # the outermost edges, then the others where they have room
+        ends = [labels[0], labels[-1]] if len(labels) > 1 else [labels[0]]
+        for x, text, _ in ends + labels[1:-1]:
+            room = 9.0 + 3.6 * len(text)
+            if all(abs(x - other) >= room + 3.6 * len(seen) for other, seen, _ in placed):
+                placed.append((x, text, "middle"))
+    for x, text, _ in placed:
+        anchor = (
+            "end"
+            if x > frame.left + frame.width - 20
+            else "start"
+            if x < frame.left + 20
+            else "middle"
+        )
+        body.append(
+            f'<text x="{_num(x)}" y="{_num(baseline + 20)}" text-anchor="{anchor}" '
+            f'fill="{AXIS}">{escape(text)}</text>'
+        )
+    return _svg(width, height, title, body)
