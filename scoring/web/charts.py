@@ -1,14 +1,15 @@
 """Charts as inline SVG, drawn on the server: no script, no external file, no network.
 
-Three pure functions return the ``<svg>`` element as :class:`markupsafe.Markup`, ready to put
+Pure functions return the ``<svg>`` element as :class:`markupsafe.Markup`, ready to put
 in a template with ``{{ chart }}``:
 
 - :func:`trend_chart`: one value per month (or any ordered label) as a line with dots; a month
   without a value leaves a gap. E.g. the rating or the incentive over the last 12 months.
 - :func:`interval_chart`: a point with its low and high whiskers per row, e.g. a team's rating
   with its uncertainty (few surveys: a wide interval).
-- :func:`histogram`: how many values fall in each of a few equal bins, e.g. the distribution
-  of the change a plan would make to each installer's pay.
+- :func:`histogram`: how many values fall in each of a few equal bins.
+- :func:`change_histogram`: how many installers' pay a simulated plan changes by how much, in
+  bands given by the caller (falls red, the unchanged grey, rises green).
 
 Every text (titles, labels, value texts) is escaped here; the caller passes plain text. Values
 are numbers for drawing only (pixel positions); what a value *says* comes from ``value_text``
@@ -430,20 +431,21 @@ def change_histogram(
     height: int = 230,
 ) -> Markup:
     """How many installers' pay changes by how much: one bar per band ``(low, high, count)``
-    of changes (``[low, high)``, none of them zero), those that fall in red left of a grey
-    bar of the ``unchanged`` at zero, those that rise in green right of it. The x axis gives
-    the bands' outer edges (the low edge of a fall, the high edge of a rise) and
-    ``zero_text`` under the middle bar; the count of each bar is above it."""
-    falls = [b for b in bands if b[0] < 0]
-    rises = [b for b in bands if b[0] >= 0]
+    of changes (``[low, high)``, none of them zero), those that fall in red, left of a grey
+    bar of the ``unchanged`` (when there are any) under ``zero_text``, those that rise in green
+    right of it. The x axis gives the bands' edges where they have room; the count of each bar
+    is above it."""
     if not unchanged and not any(count for _, _, count in bands):
         return _empty(title, empty_text, width)
-    slots: list[tuple[str, int, str, Number | None]] = []  # colour, count, hover, edge
-    for low, high, count in falls:
-        slots.append((COLOURS[2], count, f"{value_text(low)} – {value_text(high)}", low))
-    slots.append((UNCHANGED, unchanged, zero_text, None))
-    for low, high, count in rises:
-        slots.append((COLOURS[1], count, f"{value_text(low)} – {value_text(high)}", high))
+    # (colour, count, hover text, the low edge's value or None for the unchanged)
+    slots: list[tuple[str, int, str, Number | None]] = []
+    for low, high, count in bands:
+        if low >= 0 and unchanged and not any(s[3] is None for s in slots):
+            slots.append((UNCHANGED, unchanged, zero_text, None))
+        colour = COLOURS[2] if low < 0 else COLOURS[1]
+        slots.append((colour, count, f"{value_text(low)} – {value_text(high)}", low))
+    if unchanged and not any(s[3] is None for s in slots):
+        slots.append((UNCHANGED, unchanged, zero_text, None))
     most = max(count for _, count, _, _ in slots)
     ticks = nice_ticks(0, float(max(most, 1)))
     left = max(36.0, 8.0 + 7.5 * max(len(count_text(int(t))) for t in ticks))
@@ -451,8 +453,10 @@ def change_histogram(
     body = frame.grid(lambda t: count_text(int(t)) if float(t).is_integer() else "")
     slot = frame.width / len(slots)
     baseline = frame.top + frame.height
-    zero_at = len(falls)
-    labels: list[tuple[float, str, str]] = []  # x, text, anchor
+    # Axis labels: the unchanged bar's name first, then the outer edges, then the other edges
+    # (each band's low edge at its left) wherever they do not touch a label already placed.
+    first: list[tuple[float, str]] = []
+    others: list[tuple[float, str]] = []
     for i, (colour, count, hover, edge) in enumerate(slots):
         x0 = frame.left + i * slot + 1
         y0 = frame.y(float(count))
@@ -466,25 +470,22 @@ def change_histogram(
                 f'<text x="{_num(x0 + slot / 2 - 1)}" y="{_num(y0 - 4)}" text-anchor="middle" '
                 f'fill="{AXIS}">{escape(count_text(count))}</text>'
             )
-        if edge is not None:
-            x = frame.left + (i if i < zero_at else i + 1) * slot
-            labels.append((x, value_text(edge), "middle"))
-    zero_x = frame.left + (zero_at + 0.5) * slot
-    placed = [(zero_x, zero_text, "middle")]
-    if labels:  # the outermost edges, then the others where they have room
-        ends = [labels[0], labels[-1]] if len(labels) > 1 else [labels[0]]
-        for x, text, _ in ends + labels[1:-1]:
-            room = 9.0 + 3.6 * len(text)
-            if all(abs(x - other) >= room + 3.6 * len(seen) for other, seen, _ in placed):
-                placed.append((x, text, "middle"))
-    for x, text, _ in placed:
-        anchor = (
-            "end"
-            if x > frame.left + frame.width - 20
-            else "start"
-            if x < frame.left + 20
-            else "middle"
-        )
+        if edge is None:
+            first.insert(0, (frame.left + (i + 0.5) * slot, zero_text))
+        elif i == 0:
+            first.append((frame.left, value_text(edge)))
+        else:
+            others.append((frame.left + i * slot, value_text(edge)))
+    last_band = bands[-1] if bands else None
+    if last_band is not None and slots[-1][3] is not None:
+        first.append((frame.left + frame.width, value_text(last_band[1])))
+    placed: list[tuple[float, str]] = []
+    for x, text in first + others:
+        if all(abs(x - px) >= 8.0 + 3.6 * (len(text) + len(pt)) for px, pt in placed):
+            placed.append((x, text))
+    for x, text in placed:
+        half = 3.6 * len(text)
+        anchor = "end" if x + half > width - 2 else "start" if x - half < 2 else "middle"
         body.append(
             f'<text x="{_num(x)}" y="{_num(baseline + 20)}" text-anchor="{anchor}" '
             f'fill="{AXIS}">{escape(text)}</text>'

@@ -597,7 +597,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "自 {start} 起(生效前已被替换)",
         "en": "from {start} (replaced before it took effect)",
     },
-    "plans.approved_by": {"zh": "批准", "en": "Approved"},
+    "plans.approved_by": {"zh": "批准/启用", "en": "Approved or activated"},
     "plans.approved_line": {
         "zh": "{who} 于 {at} 批准(提议人 {proposer})",
         "en": "by {who} on {at} (proposed by {proposer})",
