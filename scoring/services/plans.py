@@ -751,24 +751,29 @@ def _current_text(conn: Connection, day: str) -> tuple[str, str]:
     return label, standard_plan_path().read_text(encoding="utf-8")
 
 
-def _decoded(raw: bytes) -> str:
-    return raw.decode("utf-8-sig", errors="replace")
-
-
-def _checked(raw: bytes, source: str) -> dict[str, object]:
+def _checked(raw: bytes, source: str, periods: list[tuple[str, str]]) -> PlanDraft:
+    """``raw`` checked: every problem at its line, or the plan's label and date."""
+    text = raw.decode("utf-8-sig", errors="replace")
     if len(raw) > MAX_PLAN_BYTES:
         reason = (
             f"方案文件过大(最多 {MAX_PLAN_BYTES // 1024} KB)/ the plan file is too large (at "
             f"most {MAX_PLAN_BYTES // 1024} KB)"
         )
-        return {"checked": True, "problems": (Problem(source, reason),)}
+        return PlanDraft(
+            text, source, None, periods, checked=True, problems=(Problem(source, reason),)
+        )
     plan, problems = check_bytes(raw, source)
-    return {
-        "checked": True,
-        "problems": tuple(problems),
-        "plan": f"{plan.id} v{plan.version}" if plan is not None else None,
-        "effective_from": plan.effective_from.isoformat() if plan is not None else None,
-    }
+    if plan is None:
+        return PlanDraft(text, source, None, periods, checked=True, problems=tuple(problems))
+    return PlanDraft(
+        text,
+        source,
+        None,
+        periods,
+        checked=True,
+        plan=f"{plan.id} v{plan.version}",
+        effective_from=plan.effective_from.isoformat(),
+    )
 
 
 def draft(
@@ -787,7 +792,7 @@ def draft(
     with store.begin() as conn:
         periods = _data_periods(conn)
         if raw is not None:
-            return PlanDraft(_decoded(raw), source, None, periods, **_checked(raw, source))  # type: ignore[arg-type]
+            return _checked(raw, source, periods)
         if proposal_id is not None:
             found = store_plans.get_proposal(conn, proposal_id)
             return PlanDraft(
