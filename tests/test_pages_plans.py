@@ -8,6 +8,7 @@ CSRF token on every form. Store: tests/page_data.py (2025-06..09 closed, 2025-10
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from scoring import periods
 from scoring.period import Period
 from scoring.services import plans
 from scoring.services.access import Caller, Role
@@ -337,3 +339,36 @@ def test_checking_simulating_and_proposing_do_not_wake_the_draft_refresher(
     approved = post(page_client(app, "hr1"), f"/ops/plans/proposals/{number}/approve", {})
     assert approved.status_code == 303
     assert counting.kicks == 1
+
+
+def test_a_version_approved_for_a_later_month_is_listed_but_not_yet_in_force(
+    app: TestClient, ops: TestClient
+) -> None:
+    runtime = Runtime.of(Settings())
+    today = periods.today(runtime.zone)
+    later = Period.of(today).next().next()
+    text = plan_text(five_star="20.00", version=2, effective_from=later.first_day.isoformat())
+    number = propose_at(ops, text, later.name, note="<script>alert(1)</script>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in ops.get(f"/ops/plans/proposals/{number}").text
+    assert (
+        post(page_client(app, "hr1"), f"/ops/plans/proposals/{number}/approve", {}).status_code
+        == 303
+    )
+    found = plans.overview(store_of(app), caller=Caller.local("t"), runtime=runtime)
+    assert found.in_force is not None and found.in_force.label == "standard v1"
+    assert found.in_force.until == (later.first_day - dt.timedelta(days=1)).isoformat()
+    assert [(v.label, v.effective_from, v.until) for v in found.versions][0] == (
+        "standard v2",
+        later.first_day.isoformat(),
+        None,
+    )
+    page = main_text(ops.get("/ops/plans").text)
+    assert f"自 {later.first_day.isoformat()} 起" in page and "standard v1" in page
+
+
+def propose_at(client: TestClient, text: str, period: str, note: str) -> int:
+    answer = post(
+        client, "/ops/plans/propose", {"text": text, "note": note, "effective_from": period}
+    )
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].split("/proposals/")[1].split("?")[0])
