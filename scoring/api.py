@@ -45,6 +45,7 @@ from scoring.web import (
     pages_hr,
     pages_imports,
     pages_me,
+    pages_plans,
     pages_ranking,
     pages_users,
     routes_audit,
@@ -81,7 +82,8 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 # POSTs that change nothing a draft is computed from: sign-in and out, activation, passwords,
-# users, the language cookie. Prefixes of request paths.
+# users, the language cookie, checking, simulating and proposing a plan (only an approval puts
+# a plan in force). Prefixes of request paths.
 QUIET_POSTS = (
     "/api/token",
     "/login",
@@ -91,6 +93,11 @@ QUIET_POSTS = (
     "/api/users",
     "/hr/users",
     "/lang/",
+    "/api/plans/check",
+    "/api/plans/simulate",
+    "/ops/plans/check",
+    "/ops/plans/simulate",
+    "/ops/plans/propose",
 )
 
 
@@ -185,6 +192,7 @@ def create_app(
         pages_disputes,
         pages_users,
         pages_audit,
+        pages_plans,
     ):
         app.include_router(module.router)
     app.include_router(pages_hr.old_links)  # last: /hr/{period} would take /hr/imports...

@@ -79,12 +79,18 @@ def test_the_navigation_follows_the_role() -> None:
     assert keys(None) == []
     assert keys(Caller("I1", Role.INSTALLER, installer_id="I1")) == ["nav.my_statement"]
     assert keys(Caller("d", Role.DEALER, dealer_ids=frozenset({"D1"}))) == ["nav.ranking"]
-    assert keys(Caller("o", Role.OPERATIONS)) == ["nav.ranking", "nav.periods", "disputes.nav"]
+    assert keys(Caller("o", Role.OPERATIONS)) == [
+        "nav.ranking",
+        "nav.periods",
+        "disputes.nav",
+        "plans.nav",
+    ]
     assert keys(Caller("h", Role.HR)) == [
         "nav.ranking",
         "nav.periods",
         "imports.nav",
         "disputes.nav",
+        "plans.nav",
         "users.nav",
         "audit.nav",
     ]

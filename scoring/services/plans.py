@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from scoring.periods import (
     keep_shipped_plan,
     plan_from_stored,
     simulate_plan,
+    today,
 )
 from scoring.periods import store_plan_file as _store_plan_file
 from scoring.result import Result
@@ -83,6 +84,10 @@ __all__ = [
     "ProposalConflict",
     "activate",
     "approve",
+    "draft",
+    "overview",
+    "propose_draft",
+    "simulate_draft",
     "check",
     "get_proposal",
     "list_plans",
@@ -100,6 +105,8 @@ MAX_TEXT = 2000
 #: The most proposals or simulated installers in one page.
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
+#: How many installers each side of "the biggest changes" lists.
+BIGGEST = 10
 
 
 def check(*, caller: Caller, raw: bytes, source: str) -> tuple[Plan | None, list[Problem]]:
@@ -482,6 +489,20 @@ class PlanSimulation:
         offset, limit = page_bounds(offset, limit)
         return ordered(self.per_installer, order).slice(offset, limit)
 
+    def biggest(
+        self, count: int = BIGGEST
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """The ``count`` installers whose net pay rises most, and the ``count`` whose falls
+        most (biggest first, then by id): rows with id, name, team, net now and simulated,
+        change."""
+        keep = ["installer_id", "name", "team_name", "net_fen", "net_fen_draft", "change_fen"]
+        frame = self.per_installer.select(keep)
+        up = frame.filter(pl.col("change_fen") > 0).sort(
+            ["change_fen", "installer_id"], descending=[True, False]
+        )
+        down = frame.filter(pl.col("change_fen") < 0).sort(["change_fen", "installer_id"])
+        return up.head(count).to_dicts(), down.head(count).to_dicts()
+
 
 def _current(store: Store, ctx: Context, period: Period) -> Result | None:
     """The stored draft of an open period when it is fresh (what it pays now, without
@@ -543,3 +564,297 @@ def simulate(
         totals=tuple(kind_totals(frame)),
         distribution=distribution(frame.get_column("change_fen"), max_bands),
     )
+
+
+# -- what the operations pages read (scoring/web/pages_plans.py) -------------------------------
+
+#: How many decided proposals the plans page lists.
+HISTORY = 50
+
+
+@dataclass(frozen=True)
+class VersionInForce:
+    """An activated plan version and the days it applies: from ``effective_from`` to ``until``
+    (the day before the next version's date; None: no later version), with who put it in force:
+    the approver of its proposal, or nobody (activated directly by the local administrator, or
+    the shipped plan in force because none was ever activated)."""
+
+    label: str
+    effective_from: str
+    until: str | None
+    activated_at: int | None
+    proposal_id: int | None = None
+    proposed_by: str | None = None
+    approved_by: str | None = None
+    approved_at: int | None = None
+    shipped: bool = False
+
+    @property
+    def direct(self) -> bool:
+        return not self.shipped and self.approved_by is None
+
+
+@dataclass(frozen=True)
+class PlansOverview:
+    today: str
+    #: The version in force today, None when none is.
+    in_force: VersionInForce | None
+    #: Every activated version in the order they take effect, latest first (with the shipped
+    #: plan while none was ever activated).
+    versions: list[VersionInForce]
+    pending: list[Proposal]
+    #: Decided proposals (approved, rejected, withdrawn), newest first.
+    decided: list[Proposal]
+
+
+def _timeline(conn: Connection) -> list[VersionInForce]:
+    """The activated versions, each with the days it applies (a version replaced by another of
+    the same date before taking effect applies on no day: ``until`` before its start)."""
+    approved = {
+        (p.plan_id, p.version): p
+        for p in store_plans.list_proposals(conn, status="approved", limit=None)
+    }
+    active = sorted(
+        (p for p in store_plans.list_plans(conn) if p.activated_at is not None),
+        key=lambda p: (p.effective_from, p.activated_at or 0),
+    )
+    if not active:
+        label, effective, _ = _shipped_plan()
+        return [VersionInForce(label, effective, None, None, shipped=True)]
+    starts = sorted({p.effective_from for p in active})
+    shipped_checksum = _shipped_plan()[2]
+    found = []
+    for stored in active:
+        later = [s for s in starts if s > stored.effective_from]
+        until = (
+            (dt.date.fromisoformat(later[0]) - dt.timedelta(days=1)).isoformat() if later else None
+        )
+        same_day = [p for p in active if p.effective_from == stored.effective_from]
+        if same_day[-1] is not stored:  # replaced before it took effect
+            until = (
+                dt.date.fromisoformat(stored.effective_from) - dt.timedelta(days=1)
+            ).isoformat()
+        by = approved.get((stored.plan_id, stored.version))
+        found.append(
+            VersionInForce(
+                label=f"{stored.plan_id} v{stored.version}",
+                effective_from=stored.effective_from,
+                until=until,
+                activated_at=stored.activated_at,
+                proposal_id=by.proposal_id if by else None,
+                proposed_by=by.proposed_by if by else None,
+                approved_by=by.decided_by if by else None,
+                approved_at=by.decided_at if by else None,
+                shipped=by is None and stored.checksum == shipped_checksum,
+            )
+        )
+    return found[::-1]
+
+
+def overview(store: Store, *, caller: Caller, runtime: Runtime) -> PlansOverview:
+    """The plan in force today (who approved it, when, the days it applies), the proposals
+    waiting for a second person, and the history: versions and decided proposals."""
+    require(caller, Right.PLANS)
+    day = today(runtime.zone).isoformat()
+    with store.begin() as conn:
+        versions = _timeline(conn)
+        pending = store_plans.list_proposals(conn, status="proposed", limit=MAX_PAGE)
+        decided = [
+            p
+            for p in store_plans.list_proposals(conn, limit=HISTORY + len(pending))
+            if p.status != "proposed"
+        ][:HISTORY]
+    now = [v for v in versions if v.effective_from <= day and (v.until is None or day <= v.until)]
+    return PlansOverview(
+        today=day,
+        in_force=now[0] if now else None,
+        versions=versions,
+        pending=pending,
+        decided=decided,
+    )
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    number: int
+    text: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """A plan text on the operations pages: what it starts from, whether it was checked and
+    its problems at their lines, the periods it can be simulated against (closed, or open with
+    data; newest first) and, once simulated, the simulation. ``message`` says why a proposal
+    was refused (the text is kept for another try)."""
+
+    text: str
+    source: str
+    #: What the text was taken from: the version in force (``standard v1``), a proposal.
+    base: str | None
+    periods: list[tuple[str, str]]
+    checked: bool = False
+    problems: tuple[Problem, ...] = ()
+    #: The plan's label and its ``effective_from`` when the text is valid.
+    plan: str | None = None
+    effective_from: str | None = None
+    proposal: Proposal | None = None
+    period: str | None = None
+    simulation: PlanSimulation | None = None
+    message: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.checked and self.plan is not None and not self.problems
+
+    def lines(self) -> list[PlanLine]:
+        """The text line by line (numbered from 1) with the problems found on each."""
+        at: dict[int, list[Problem]] = {}
+        for problem in self.problems:
+            if problem.line is not None:
+                at.setdefault(problem.line, []).append(problem)
+        return [
+            PlanLine(n, line, tuple(at.get(n, ())))
+            for n, line in enumerate(self.text.splitlines() or [""], start=1)
+        ]
+
+    @property
+    def unplaced(self) -> list[Problem]:
+        """Problems with no line (or a line past the end of the text)."""
+        count = max(len(self.text.splitlines()), 1)
+        return [p for p in self.problems if p.line is None or not 1 <= p.line <= count]
+
+
+def _data_periods(conn: Connection) -> list[tuple[str, str]]:
+    """(period, closed or open) of every period with statements to simulate against."""
+    drafts_ = set(store_periods.draft_periods(conn))
+    found = []
+    for row in store_periods.all_periods(conn):
+        if row.status == "closed":
+            totals = row.totals
+        elif row.period in drafts_:
+            draft = store_periods.get_draft(conn, row.period)
+            totals = draft.totals if draft else None
+        else:
+            continue
+        if totals is None or int(totals.get("installers", 0)) > 0:
+            found.append((row.period, "closed" if row.status == "closed" else "open"))
+    return found
+
+
+def _current_text(conn: Connection, day: str) -> tuple[str, str]:
+    """(label, text) of the version in force on ``day``, else the shipped plan."""
+    found = store_plans.plan_in_force(conn, day)
+    if found is not None:
+        return f"{found.plan_id} v{found.version}", found.content
+    label, _, _ = _shipped_plan()
+    return label, standard_plan_path().read_text(encoding="utf-8")
+
+
+def _checked(raw: bytes, source: str, periods: list[tuple[str, str]]) -> PlanDraft:
+    """``raw`` checked: every problem at its line, or the plan's label and date."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    if len(raw) > MAX_PLAN_BYTES:
+        reason = (
+            f"方案文件过大(最多 {MAX_PLAN_BYTES // 1024} KB)/ the plan file is too large (at "
+            f"most {MAX_PLAN_BYTES // 1024} KB)"
+        )
+        return PlanDraft(
+            text, source, None, periods, checked=True, problems=(Problem(source, reason),)
+        )
+    plan, problems = check_bytes(raw, source)
+    if plan is None:
+        return PlanDraft(text, source, None, periods, checked=True, problems=tuple(problems))
+    return PlanDraft(
+        text,
+        source,
+        None,
+        periods,
+        checked=True,
+        plan=f"{plan.id} v{plan.version}",
+        effective_from=plan.effective_from.isoformat(),
+    )
+
+
+def draft(
+    store: Store,
+    *,
+    caller: Caller,
+    runtime: Runtime,
+    raw: bytes | None = None,
+    source: str = "plan.yaml",
+    proposal_id: int | None = None,
+) -> PlanDraft:
+    """A plan text to edit or read: ``raw`` checked (every problem at its line), else the
+    plan of proposal ``proposal_id``, else the text of the version in force today; with the
+    periods it can be simulated against."""
+    require(caller, Right.PLANS)
+    with store.begin() as conn:
+        periods = _data_periods(conn)
+        if raw is not None:
+            return _checked(raw, source, periods)
+        if proposal_id is not None:
+            found = store_plans.get_proposal(conn, proposal_id)
+            return PlanDraft(
+                found.content,
+                found.file_name,
+                f"#{proposal_id}",
+                periods,
+                proposal=found,
+                plan=found.label,
+                effective_from=found.effective_from,
+            )
+        label, text = _current_text(conn, today(runtime.zone).isoformat())
+    return PlanDraft(text, f"{label.replace(' ', '-')}.yaml", label, periods)
+
+
+def simulate_draft(
+    store: Store,
+    *,
+    caller: Caller,
+    runtime: Runtime,
+    period: Period,
+    raw: bytes | None = None,
+    source: str = "plan.yaml",
+    proposal_id: int | None = None,
+) -> PlanDraft:
+    """:func:`draft` of ``raw`` (or of proposal ``proposal_id``) simulated against ``period``
+    when it is valid; when not, its problems at their lines and no simulation."""
+    shown = draft(
+        store, caller=caller, runtime=runtime, raw=raw, source=source, proposal_id=proposal_id
+    )
+    if raw is not None and not shown.valid:
+        return replace(shown, period=period.name)
+    found = simulate(
+        store,
+        caller=caller,
+        period=period,
+        runtime=runtime,
+        raw=raw,
+        source=source,
+        proposal_id=None if raw is not None else proposal_id,
+    )
+    return replace(shown, period=period.name, simulation=found)
+
+
+def propose_draft(
+    store: Store,
+    *,
+    caller: Caller,
+    runtime: Runtime,
+    raw: bytes,
+    source: str,
+    note: str,
+    effective_from: str | None = None,
+) -> Proposal | PlanDraft:
+    """:func:`propose`; when refused for the plan, its date, the note or a conflict, the text
+    back as a :class:`PlanDraft` with the reason and the problems at their lines."""
+    require(caller, Right.PLANS)
+    try:
+        return propose(
+            store, caller=caller, raw=raw, source=source, note=note, effective_from=effective_from
+        )
+    except (PlanError, InputError, ProposalConflict) as exc:
+        shown = draft(store, caller=caller, runtime=runtime, raw=raw, source=source)
+        problems = shown.problems or tuple(exc.problems)
+        return replace(shown, problems=problems, message=exc.message)

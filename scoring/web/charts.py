@@ -1,14 +1,15 @@
 """Charts as inline SVG, drawn on the server: no script, no external file, no network.
 
-Three pure functions return the ``<svg>`` element as :class:`markupsafe.Markup`, ready to put
+Pure functions return the ``<svg>`` element as :class:`markupsafe.Markup`, ready to put
 in a template with ``{{ chart }}``:
 
 - :func:`trend_chart`: one value per month (or any ordered label) as a line with dots; a month
   without a value leaves a gap. E.g. the rating or the incentive over the last 12 months.
 - :func:`interval_chart`: a point with its low and high whiskers per row, e.g. a team's rating
   with its uncertainty (few surveys: a wide interval).
-- :func:`histogram`: how many values fall in each of a few equal bins, e.g. the distribution
-  of the change a plan would make to each installer's pay.
+- :func:`histogram`: how many values fall in each of a few equal bins.
+- :func:`change_histogram`: how many installers' pay a simulated plan changes by how much, in
+  bands given by the caller (falls red, the unchanged grey, rises green).
 
 Every text (titles, labels, value texts) is escaped here; the caller passes plain text. Values
 are numbers for drawing only (pixel positions); what a value *says* comes from ``value_text``
@@ -410,5 +411,83 @@ def bar_chart(
             f'fill="{AXIS}">{escape(count_text(count))}</text>'
             f'<text x="{_num(middle)}" y="{_num(baseline + 20)}" text-anchor="middle">'
             f"{escape(label)}</text>"
+        )
+    return _svg(width, height, title, body)
+
+
+UNCHANGED = "#9a9a9a"
+
+
+def change_histogram(
+    bands: Sequence[tuple[Number, Number, int]],
+    *,
+    unchanged: int,
+    title: str,
+    value_text: ValueText = _plain,
+    zero_text: str = "0",
+    count_text: Callable[[int], str] = str,
+    empty_text: str = "—",
+    width: int = WIDTH,
+    height: int = 230,
+) -> Markup:
+    """How many installers' pay changes by how much: one bar per band ``(low, high, count)``
+    of changes (``[low, high)``, none of them zero), those that fall in red, left of a grey
+    bar of the ``unchanged`` (when there are any) under ``zero_text``, those that rise in green
+    right of it. The x axis gives the bands' edges where they have room; the count of each bar
+    is above it."""
+    if not unchanged and not any(count for _, _, count in bands):
+        return _empty(title, empty_text, width)
+    # (colour, count, hover text, the low edge's value or None for the unchanged)
+    slots: list[tuple[str, int, str, Number | None]] = []
+    for low, high, count in bands:
+        if low >= 0 and unchanged and not any(s[3] is None for s in slots):
+            slots.append((UNCHANGED, unchanged, zero_text, None))
+        colour = COLOURS[2] if low < 0 else COLOURS[1]
+        slots.append((colour, count, f"{value_text(low)} – {value_text(high)}", low))
+    if unchanged and not any(s[3] is None for s in slots):
+        slots.append((UNCHANGED, unchanged, zero_text, None))
+    most = max(count for _, count, _, _ in slots)
+    ticks = nice_ticks(0, float(max(most, 1)))
+    left = max(36.0, 8.0 + 7.5 * max(len(count_text(int(t))) for t in ticks))
+    frame = _Frame(left=left, top=18, width=width - left - 16, height=height - 18 - 34, ticks=ticks)
+    body = frame.grid(lambda t: count_text(int(t)) if float(t).is_integer() else "")
+    slot = frame.width / len(slots)
+    baseline = frame.top + frame.height
+    # Axis labels: the unchanged bar's name first, then the outer edges, then the other edges
+    # (each band's low edge at its left) wherever they do not touch a label already placed.
+    first: list[tuple[float, str]] = []
+    others: list[tuple[float, str]] = []
+    for i, (colour, count, hover, edge) in enumerate(slots):
+        x0 = frame.left + i * slot + 1
+        y0 = frame.y(float(count))
+        body.append(
+            f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(max(slot - 2, 1))}" '
+            f'height="{_num(baseline - y0)}" fill="{colour}">'
+            f"<title>{escape(hover)}: {escape(count_text(count))}</title></rect>"
+        )
+        if count:
+            body.append(
+                f'<text x="{_num(x0 + slot / 2 - 1)}" y="{_num(y0 - 4)}" text-anchor="middle" '
+                f'fill="{AXIS}">{escape(count_text(count))}</text>'
+            )
+        if edge is None:
+            first.insert(0, (frame.left + (i + 0.5) * slot, zero_text))
+        elif i == 0:
+            first.append((frame.left, value_text(edge)))
+        else:
+            others.append((frame.left + i * slot, value_text(edge)))
+    last_band = bands[-1] if bands else None
+    if last_band is not None and slots[-1][3] is not None:
+        first.append((frame.left + frame.width, value_text(last_band[1])))
+    placed: list[tuple[float, str]] = []
+    for x, text in first + others:
+        if all(abs(x - px) >= 8.0 + 3.6 * (len(text) + len(pt)) for px, pt in placed):
+            placed.append((x, text))
+    for x, text in placed:
+        half = 3.6 * len(text)
+        anchor = "end" if x + half > width - 2 else "start" if x - half < 2 else "middle"
+        body.append(
+            f'<text x="{_num(x)}" y="{_num(baseline + 20)}" text-anchor="{anchor}" '
+            f'fill="{AXIS}">{escape(text)}</text>'
         )
     return _svg(width, height, title, body)

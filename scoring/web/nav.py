@@ -71,6 +71,8 @@ NAV: tuple[NavItem, ...] = (
     ),
     NavItem("imports.nav", "/hr/imports", has(Right.IMPORT)),
     NavItem("disputes.nav", "/hr/disputes", has(Right.READ_PERIODS)),
+    # Operations' pages (HR uses them too: the second person who approves a plan).
+    NavItem("plans.nav", "/ops/plans", has(Right.PLANS), prefixes=("/ops/plans",)),
     NavItem("users.nav", "/hr/users", has(Right.USERS)),
     NavItem("audit.nav", "/hr/audit", has(Right.AUDIT)),
 )
