@@ -89,6 +89,7 @@ def test_hr_and_operations_see_every_dealer(app_client: TestClient, login: str) 
     assert client.get(f"/ranking/{OPEN}/teams/T3").status_code == 200
     assert client.get(f"/ranking/{OPEN}/teams/T1").status_code == 200
     assert client.get(f"/ranking/{OPEN}/teams/NOPE").status_code == 404
+    assert client.get(f"/ranking/{OPEN}", params={"dealer": "NOPE"}).status_code == 404
 
 
 def test_an_installer_has_no_ranking(app_client: TestClient) -> None:
@@ -190,7 +191,7 @@ def test_the_page_speaks_a_dealers_words(app_client: TestClient) -> None:
 def test_warnings_of_the_dealers_teams_only(app_client: TestClient) -> None:
     client = signed_in(app_client, "dealer1")
     text = main_text(client.get(f"/ranking/{OPEN}").text)
-    section = text[text.index('id="warnings"') : text.index('id="teams"')]
+    section = text[text.index('id="warnings"') : text.index('class="card ranking-chart"')]
     assert "2025-10-05" in section
     assert section.count("今日到期") >= 2 and "明日到期" in section and "昨日超时" in section
     assert "I1-2025-09-2" in section and "I3-" not in section  # T3's warnings are D2's
@@ -230,3 +231,26 @@ def test_the_month_picker_keeps_the_dealer(app_client: TestClient) -> None:
     page = client.get(f"/ranking/{OPEN}").text
     months = re.findall(r'<option value="(\d{4}-\d\d)"', page)
     assert months == [OPEN, "2025-09", "2025-08", "2025-07", "2025-06"]
+
+
+def test_the_pages_never_read_a_whole_month(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def whole_month(*_: object, **__: object) -> None:
+        raise AssertionError("a dealer's page read a whole month")
+
+    monkeypatch.setattr("scoring.store.results.load_frames", whole_month)
+    for module in ("scoring.store.records", "scoring.services.sla_warnings"):
+        monkeypatch.setattr(f"{module}.load_all", whole_month)
+    client = signed_in(app_client, "hr1")
+    for url in (f"/ranking/{OPEN}?dealer=D2", f"/ranking/{OPEN}/teams/T1", "/ranking/2025-07"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_team_is_found_by_its_index(store_url: str) -> None:
+    with open_store(store_url) as store, store.snapshot() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT data FROM ranking_rows "
+            "WHERE period = '2025-10' AND status = 'draft' AND team_id = 'T1'"
+        ).fetchall()
+    assert "ix_ranking_rows_period_status_team_id" in " ".join(str(row) for row in plan)

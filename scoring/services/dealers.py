@@ -36,7 +36,7 @@ from scoring.services.statements import NotComputed, Source, page_bounds, source
 from scoring.store import Store, results
 from scoring.store import periods as store_periods
 from scoring.store import plans as store_plans
-from scoring.store.directory import dealer_names
+from scoring.store.directory import dealer_exists, dealer_names
 from scoring.store.plans import StoredPlan
 
 #: Teams on one page of a dealer's ranking (by default).
@@ -300,11 +300,10 @@ def dealer_ranking(
             chosen = dealers[0] if dealers else None
         else:
             chosen = next((d for d in dealers if d.dealer_id == dealer_id), None)
-            if chosen is None:
-                if dealer_id in results.ranking_dealers(conn, source.status, period.name):
-                    chosen = Dealer(dealer_id, dealer_names(conn, [dealer_id]).get(dealer_id))
-                else:
+            if chosen is None:  # beyond the picker's list, or without teams this month
+                if not dealer_exists(conn, dealer_id):
                     raise _not_found_dealer(dealer_id)
+                chosen = Dealer(dealer_id, dealer_names(conn, [dealer_id]).get(dealer_id))
         rows: list[dict[str, Any]] = []
         before_rows: list[dict[str, Any]] = []
         previous = period.previous().name
