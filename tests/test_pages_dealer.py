@@ -152,8 +152,8 @@ def test_order_shares_add_up_to_100_percent_with_a_reason_each(
 def test_month_over_month_in_words() -> None:
     assert points_change(Fraction(4, 5), Fraction(4, 5), "zh") == "持平"
     assert points_change(Fraction(10000, 10001), Fraction(1), "zh") == "持平"  # rounds to 0.0
-    assert points_change(Fraction(4, 5), Fraction(1), "zh") == "-20.0 个百分点"
-    assert points_change(Fraction(1), Fraction(4, 5), "en") == "+20.0 points"
+    assert points_change(Fraction(4, 5), Fraction(1), "zh") == "下降 20.0 个百分点"
+    assert points_change(Fraction(1), Fraction(4, 5), "en") == "up 20.0 points"
     assert points_change(None, Fraction(1), "zh") is None
     assert percent(Fraction(14, 15)) == "93.3%" and percent(None) == "—"
 
@@ -161,9 +161,9 @@ def test_month_over_month_in_words() -> None:
 def test_month_over_month_on_the_page(app_client: TestClient) -> None:
     client = signed_in(app_client, "dealer1")
     july = team_rows(client.get("/ranking/2025-07").text)[0]
-    assert "名次持平" in july and "好评率-20.0 个百分点" in july  # 100% in June, 80% in July
+    assert "名次持平" in july and "好评率下降 20.0 个百分点" in july  # 100% in June, 80% in July
     august = team_rows(client.get("/ranking/2025-08").text)[0]
-    assert "好评率+20.0 个百分点" in august
+    assert "好评率上升 20.0 个百分点" in august
     october = client.get(f"/ranking/{OPEN}").text
     rows = team_rows(october)
     assert "名次持平" in rows[0] and "好评率持平" in rows[0]

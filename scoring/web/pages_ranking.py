@@ -65,8 +65,8 @@ def points_change(now: Fraction | None, before: Fraction | None, lang: str) -> s
     points = round_half_up((now - before) * 100, 1)
     if points == 0:
         return i18n.text("change.same", lang)
-    sign = "+" if points > 0 else "-"
-    return i18n.text("change.points", lang, sign=sign, n=abs(points))
+    key = "change.points_up" if points > 0 else "change.points_down"
+    return i18n.text(key, lang, n=abs(points))
 
 
 def rank_change(team: TeamFigures, lang: str) -> str | None:

@@ -123,3 +123,8 @@ def test_hr_picks_any_dealer(
     assert "Good reviews" in page.locator("main").inner_text()
     no_sideways_scroll(page)
     shot(page, screenshots, f"ranking-en-{size}")
+    # The widest words: English, an unranked team with its reason, a change on two lines.
+    page.goto(f"{live_server.url}/ranking/2025-09?dealer=D1")
+    assert "no counted survey this month" in page.locator("tr.unranked").inner_text()
+    no_sideways_scroll(page)
+    shot(page, screenshots, f"ranking-en-unranked-{size}")
