@@ -15,38 +15,30 @@ become words in the page's language.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from markupsafe import Markup
-from starlette.background import BackgroundTask
 
 from scoring.errors import NotFoundError
 from scoring.money import round_half_up
 from scoring.period import Period
-from scoring.services import dealers, reports, sla_warnings
+from scoring.services import dealers, sla_warnings
 from scoring.services.dealers import DealerRanking, TeamDetail, TeamFigures
 from scoring.services.periods import result_periods
 from scoring.web import charts, i18n
 from scoring.web.auth import ReadRankingCaller, SignedIn
 from scoring.web.deps import PeriodDep, ServicesDep, StoreDep
 from scoring.web.pages_me import month_label
-from scoring.web.templating import SECURITY_HEADERS, render
+from scoring.web.report_files import report_file
+from scoring.web.templating import render
 from scoring.web.urls import path
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 
 DealerQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The report page stands alone: inline styles only, no script.
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 # -- figures in words ---------------------------------------------------------------------------
@@ -269,30 +261,6 @@ def report_download(
 ) -> FileResponse:
     """每月例会通报 / the dealer's monthly report as a workbook or a page that prints well
     (a dealer user: its own dealers only)."""
-    folder = Path(tempfile.mkdtemp(prefix="scoring-report-"))
-    try:
-        (written,) = reports.write(
-            services.store,
-            caller=caller,
-            period=period,
-            runtime=services.runtime,
-            out_dir=folder,
-            dealer_ids=[dealer],
-            formats=(format,),
-            headings=headings,
-        )
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    found = written.paths[format]
-    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
-    if format == "html":
-        return FileResponse(
-            found,
-            media_type="text/html; charset=utf-8",
-            filename=found.name,
-            content_disposition_type="inline",
-            headers={**SECURITY_HEADERS, "Content-Security-Policy": REPORT_CSP},
-            background=cleanup,
-        )
-    return FileResponse(found, media_type=XLSX, filename=found.name, background=cleanup)
+    return report_file(
+        services, caller=caller, period=period, dealer_id=dealer, format=format, headings=headings
+    )
