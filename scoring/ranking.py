@@ -10,6 +10,8 @@ dealer), never through floats; the Wilson bound is a float, which is fine for a 
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from scoring.rating import (
@@ -259,3 +261,18 @@ def _figures(figures: pl.LazyFrame | None) -> pl.LazyFrame:
         (pl.col(name).sum() if name in present else pl.lit(0)).cast(pl.Int64).alias(name)
         for name in FIGURE_COLUMNS
     )
+
+
+def wilson_interval(good: int, total: int, z: float) -> tuple[float, float] | None:
+    """The Wilson score interval of ``good / total`` (for showing a share's uncertainty: few
+    surveys, a wide interval); None without any. Floats: a drawing, never a decision."""
+    if total <= 0:
+        return None
+    n = float(total)
+    p = good / n
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    low = (centre - margin) / (1 + z2 / n)
+    high = (centre + margin) / (1 + z2 / n)
+    return max(0.0, min(low, p)), min(1.0, max(high, p))

@@ -3,7 +3,8 @@
 The network of :mod:`tests.inputs` (dealers D1, D2; teams T1, T2 of D1 and T3 of D2;
 installers I1 of T1, I2 of T2, I3 of T3) with its October 2025 records, plus four earlier
 months (June to September) of jobs and surveys. June to September are closed; October is an
-open month with a computed draft. Users: hr1, ops1, dealer1 (D1), dealer2 (D2) and installer
+open month with a computed draft; the service-level warnings of :data:`WARNINGS_DAY` are
+stored. Users: hr1, ops1, dealer1 (D1), dealer2 (D2) and installer
 accounts I1, I3 (password :data:`tests.auth_helpers.PASSWORD`).
 
 Building it takes a few seconds (five computations), so it is built once per test session
@@ -12,11 +13,13 @@ Building it takes a few seconds (five computations), so it is built once per tes
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
+from scoring import jobs
 from scoring.period import Period
 from scoring.services import periods
 from scoring.services.access import Caller, Role
@@ -29,6 +32,9 @@ from tests import inputs
 from tests.auth_helpers import make_user
 
 CLOSED = ("2025-06", "2025-07", "2025-08", "2025-09")
+#: The day of the stored service-level warnings (revisits due that day and the next, one
+#: breached the day before, for teams of D1 and D2).
+WARNINGS_DAY = dt.date(2025, 10, 5)
 OPEN = "2025-10"
 ADMIN = Caller.local("page-data")
 
@@ -90,6 +96,10 @@ def build(folder: Path) -> Path:
         for period in CLOSED:
             periods.close(store, caller=ADMIN, period=Period.parse(period), runtime=runtime)
         periods.compute(store, caller=ADMIN, period=Period.parse(OPEN), runtime=runtime)
+        # The daily service-level check of a day with warnings of every kind (both dealers).
+        jobs.check_service_levels(
+            store, runtime=runtime, now=dt.datetime.combine(WARNINGS_DAY, dt.time(6), runtime.zone)
+        )
         make_user(store, Role.HR)
         make_user(store, Role.OPERATIONS)
         make_user(store, Role.DEALER)

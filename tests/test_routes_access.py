@@ -51,6 +51,7 @@ PATH_VALUES = {
     "proposal_id": "1",
     "batch_id": "1",
     "position": "0",
+    "team_id": "T3",
 }
 #: Words of the test data that must never appear in a refusal.
 PRIVATE = ("王强", "南方安装", "-80.00", "low_score")

@@ -59,26 +59,28 @@ def test_hostile_names_are_escaped_everywhere(client: TestClient) -> None:
     pages = [
         client.get(f"/installers/I3?period={PERIOD}").text,
         client.get(f"/hr/{PERIOD}").text,
-        client.get(f"/ranking/{PERIOD}").text,
+        client.get(f"/ranking/{PERIOD}?dealer=D2").text,
+        client.get(f"/ranking/{PERIOD}/teams/T3").text,
     ]
     for text in pages:
         assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;alert(" in pages[0]
-    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in pages[2]
     assert "&lt;script&gt;" in pages[1] and "&lt;script&gt;" in pages[2]
+    for text in pages[2:]:  # the team's name on the dealer's ranking and the team's page
+        assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in text
 
 
 def test_ranking_page(client: TestClient) -> None:
     page = client.get(f"/ranking/{PERIOD}")
     assert page.status_code == 200
     text = page.text
-    assert "华东家电" in text and "南方家居" in text
+    assert "华东家电" in text and "南方家居" in text  # HR picks any dealer
     assert text.index("自有一队") < text.index("速装服务部")  # rank 1 before rank 2
-    assert "5.000" in text and "贝叶斯" in text
-    # A month under the plan but without surveys: every team listed last, not ranked.
+    assert "5.000" in text and "向全体" not in text
+    # A month under the plan but without surveys: every team listed, none ranked.
     assert client.post("/api/periods/2025-03/compute").status_code == 200
-    quiet = client.get("/ranking/2025-03").text
-    assert quiet.count("未排名") == 3
+    quiet = [client.get(f"/ranking/2025-03?dealer={d}").text for d in ("D1", "D2")]
+    assert [q.count('<span class="unranked-label">未排名</span>') for q in quiet] == [2, 1]
 
 
 def test_unknown_page_is_html_404(client: TestClient) -> None:

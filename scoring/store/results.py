@@ -3,7 +3,8 @@ draft of an open one, in tables of the same shape, read per installer, per deale
 
 Reads of one installer or one dealer are indexed queries, so their cost does not grow with the
 month: ``period_lines``/``draft_lines`` by (period, installer_id), the statements by
-(period, installer_id) and (period, dealer_id), ``ranking_rows`` by (period, status, dealer_id).
+(period, installer_id) and (period, dealer_id), ``ranking_rows`` by (period, status, dealer_id)
+and (period, status, team_id).
 The totals of a result are summed once when it is written and kept with it.
 """
 
@@ -210,6 +211,42 @@ def ranking(
     if limit is not None:
         query = query.limit(limit)
     return [json.loads(r.data) for r in conn.execute(query)], int(total)
+
+
+def ranking_dealers(conn: Connection, status: Status, period: str) -> list[str]:
+    """The dealers with teams in a result's ranking, by id (read from the dealer index)."""
+    t = ranking_rows
+    rows = conn.execute(
+        select(t.c.dealer_id)
+        .where(t.c.period == period, t.c.status == status, t.c.dealer_id.is_not(None))
+        .distinct()
+        .order_by(t.c.dealer_id)
+    )
+    return [str(r.dealer_id) for r in rows]
+
+
+def ranking_team(
+    conn: Connection, status: Status, period: str, team_id: str
+) -> dict[str, Any] | None:
+    """One team's ranking row of a result (the team index), or None."""
+    t = ranking_rows
+    row = conn.execute(
+        select(t.c.data).where(t.c.period == period, t.c.status == status, t.c.team_id == team_id)
+    ).first()
+    return json.loads(row.data) if row is not None else None
+
+
+def team_statements(
+    conn: Connection, status: Status, period: str, dealer_id: str, team_id: str
+) -> list[dict[str, Any]]:
+    """The statements of one team's installers (a range of the dealer index), by installer."""
+    table = TABLES[status].statements
+    rows = conn.execute(
+        select(table).where(
+            table.c.period == period, table.c.dealer_id == dealer_id, table.c.team_id == team_id
+        )
+    )
+    return sorted((dict(r._mapping) for r in rows), key=lambda row: str(row["installer_id"]))
 
 
 @contextlib.contextmanager

@@ -332,6 +332,7 @@ ranking_rows = Table(
     Column("data", Text, nullable=False),
     PrimaryKeyConstraint("period", "status", "position"),
     Index("ix_ranking_rows_period_status_dealer_id", "period", "status", "dealer_id"),
+    Index("ix_ranking_rows_period_status_team_id", "period", "status", "team_id"),
 )
 
 #: Scheduled runs claimed by a process: one row per job and slot (e.g. the nightly draft of

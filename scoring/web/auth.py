@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from markupsafe import escape
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -46,7 +47,6 @@ from scoring.store import Store
 from scoring.web.auth_html import activate_page, signin_page
 from scoring.web.deps import SettingsDep, StoreDep, get_app_settings, get_store
 from scoring.web.errors import error_response
-from scoring.web.html import esc
 from scoring.web.models import ErrorOut
 
 SESSION_COOKIE = "scoring_session"
@@ -208,7 +208,7 @@ def csrf_token(request: Request) -> str:
 
 def csrf_field(request: Request) -> str:
     """The hidden input every form that changes something must carry."""
-    return f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(csrf_token(request))}">'
+    return f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token(request))}">'
 
 
 def keep_csrf_cookie(request: Request, response: Response) -> Response:

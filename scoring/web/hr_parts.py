@@ -18,8 +18,8 @@ from starlette.requests import Request
 
 from scoring.services.access import Caller, Right
 from scoring.web.auth import safe_next
-from scoring.web.html import path
 from scoring.web.templating import render
+from scoring.web.urls import path
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"

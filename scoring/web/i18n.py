@@ -24,6 +24,8 @@ from typing import Any, Literal
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from scoring.web.i18n_dealer import MESSAGES as DEALER_MESSAGES
+
 Lang = Literal["zh", "en"]
 LANGUAGES: tuple[Lang, ...] = ("zh", "en")
 DEFAULT: Lang = "zh"
@@ -816,6 +818,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "audit.action.activate_failed": {"zh": "激活失败", "en": "Activation failed"},
     "audit.action.activate_blocked": {"zh": "激活被限制", "en": "Activation blocked"},
 }
+
+MESSAGES.update(DEALER_MESSAGES)
 
 
 def text(key: str, lang: str, /, **values: Any) -> str:

@@ -3,8 +3,7 @@
 - ``/``: an installer goes straight to its statement; everyone else sees the pages of its role
   (the navigation, :mod:`scoring.web.nav`) and the periods with a result.
 - ``/lang/{code}?next=PATH``: sets the ``lang`` cookie (``zh`` or ``en``) and goes back.
-- ``/ranking``: the newest period that has a result (closed, or a computed draft), never a
-  calendar month without data (``/hr``, the same for HR's review: scoring/web/pages_hr.py).
+- ``/ranking`` (the newest period with a result) is in scoring/web/pages_ranking.py.
 """
 
 from __future__ import annotations
@@ -12,21 +11,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scoring.errors import NotFoundError
-from scoring.services.access import Caller
 from scoring.services.periods import result_periods
-from scoring.store import Store
 from scoring.web import i18n
 from scoring.web.auth import (
     CallerDep,
     Public,
-    ReadRankingCaller,
     SignedIn,
     is_https,
     safe_next,
 )
 from scoring.web.deps import StoreDep
-from scoring.web.html import path
 from scoring.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
@@ -62,16 +56,3 @@ def switch_language(request: Request, code: str, next: str | None = None) -> Res
         path="/",
     )
     return response
-
-
-def _newest(store: Store, caller: Caller, page: str) -> RedirectResponse:
-    found = result_periods(store, caller=caller)
-    if not found:
-        raise NotFoundError("还没有计算过任何期间 / no period has been computed yet")
-    return RedirectResponse(path(page, found[0].period), status_code=303)
-
-
-@router.get("/ranking")
-def newest_ranking(store: StoreDep, caller: ReadRankingCaller) -> RedirectResponse:
-    """团队排名 / the ranking of the newest period with a result."""
-    return _newest(store, caller, "ranking")

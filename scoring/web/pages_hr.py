@@ -35,7 +35,7 @@ from scoring.web.auth import (
 )
 from scoring.web.deps import PeriodDep, ServicesDep
 from scoring.web.hr_parts import CSV, XLSX, download, hr_render, pager
-from scoring.web.html import path
+from scoring.web.urls import path
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 #: ``/hr/{period}``: mounted after every other page, whose fixed paths under /hr would

@@ -23,8 +23,8 @@ from scoring.services import imports
 from scoring.web.auth import CsrfChecked, ImportCaller, SignedIn
 from scoring.web.deps import ServicesDep
 from scoring.web.hr_parts import CSV, download, hr_render
-from scoring.web.html import path
 from scoring.web.uploads import saved
+from scoring.web.urls import path
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 

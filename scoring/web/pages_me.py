@@ -34,8 +34,8 @@ from scoring.web.auth import (
     SignedIn,
 )
 from scoring.web.deps import ServicesDep
-from scoring.web.html import path
 from scoring.web.templating import render, yuan
+from scoring.web.urls import path
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 

@@ -8,22 +8,19 @@ times local ISO 8601 with the offset.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
-from scoring.services import reports, service_levels, sla_warnings
+from scoring.services import service_levels, sla_warnings
 from scoring.timefmt import iso_local
 from scoring.web import auth
 from scoring.web.deps import IsoDate, PeriodDep, ServicesDep
 from scoring.web.models import ErrorOut
+from scoring.web.report_files import XLSX, report_file
 
 router = APIRouter(
     prefix="/api",
@@ -200,13 +197,6 @@ def service_level_warnings(
     )
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The report page is whole by itself: no script, no external file, inline styles only.
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
-)
-
-
 @router.get(
     "/periods/{period}/report",
     response_class=FileResponse,
@@ -228,30 +218,6 @@ def dealer_report(
 ) -> FileResponse:
     """经销商月度例会通报 / one dealer's monthly report: a workbook with charts, or a page that
     prints well. A dealer user gets its own dealers' only (another dealer: 404)."""
-    folder = Path(tempfile.mkdtemp(prefix="scoring-report-"))
-    try:
-        (written,) = reports.write(
-            services.store,
-            caller=caller,
-            period=period,
-            runtime=services.runtime,
-            out_dir=folder,
-            dealer_ids=[dealer],
-            formats=(format,),
-            headings=headings,
-        )
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    path = written.paths[format]
-    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
-    if format == "html":
-        return FileResponse(
-            path,
-            media_type="text/html; charset=utf-8",
-            filename=path.name,
-            content_disposition_type="inline",
-            headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"},
-            background=cleanup,
-        )
-    return FileResponse(path, media_type=XLSX, filename=path.name, background=cleanup)
+    return report_file(
+        services, caller=caller, period=period, dealer_id=dealer, format=format, headings=headings
+    )
