@@ -27,8 +27,8 @@ from scoring.web import charts, i18n
 from scoring.web.auth import ApprovePlansCaller, CsrfChecked, PlansCaller, SignedIn
 from scoring.web.deps import ServicesDep
 from scoring.web.hr_parts import hr_render
-from scoring.web.html import path
 from scoring.web.uploads import safe_name
+from scoring.web.urls import path
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[SignedIn])
 

@@ -1,11 +1,10 @@
 """The dealer in a real browser, on a phone (375 px: a card per team) and a desktop (1280 px: a
 table that fits): the ranking with its figures, warnings, order shares, chart and method; a
 team with its installers and trend; nothing of another dealer. HR picks any dealer. The
-screenshots of the ranking are kept in docs/screenshots for the README."""
+screenshots go to test-artifacts (docs/screenshots holds copies made by hand for the README)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,6 @@ from playwright.sync_api import Browser, Page
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, sign_in
 
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-#: The README's pictures of the ranking, by size.
-DOC_NAMES = {"desktop": "ranking.png", "phone": "ranking-phone.png"}
 
 
 @pytest.fixture(params=list(SIZES))
@@ -71,9 +67,7 @@ def test_a_dealer_reads_its_ranking(
     else:
         assert page.locator("table.dealer-ranking thead").is_visible()
     no_sideways_scroll(page)
-    picture = shot(page, screenshots, f"ranking-{size}")
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(picture, DOCS / DOC_NAMES[size])
+    shot(page, screenshots, f"ranking-{size}")
     page.click("details.warning-records summary")
     assert page.locator("table.warnings tbody tr").count() == 3
     no_sideways_scroll(page)
