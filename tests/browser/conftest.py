@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from scoring.api import create_app
 from scoring.settings import Settings
@@ -37,6 +37,8 @@ REQUIRED = os.environ.get("SCORING_BROWSER_REQUIRED") == "1"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+#: The two screens every page is tried on.
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def _no_browser(reason: str) -> None:
@@ -108,3 +110,46 @@ def sign_in(page: Page, base: str, login: str, password: str = PASSWORD) -> None
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for it runs once on a phone and once on a desktop."""
+    return str(request.param)
+
+
+def new_context(browser: Browser, size: str, *, timeout_ms: int = 8000) -> BrowserContext:
+    """A fresh context (no cookies shared with another test) of the given screen, zh-CN."""
+    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(timeout_ms)
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser, size: str) -> Iterator[Page]:
+    context = new_context(browser, size)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def server(pages_db: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own on a fresh copy of the pages store, for tests that change it."""
+    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
+    app = create_app(settings, store_url=copy_store(pages_db, tmp_path), refresh="inline")
+    with LiveServer(app) as running:
+        yield running
+
+
+def no_sideways_scroll(page: Page) -> None:
+    wide, seen = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= seen, f"{page.url} is {wide} px wide in a {seen} px window"
+
+
+def shot(page: Page, folder: Path, name: str) -> Path:
+    """A full-page screenshot kept as a test artefact."""
+    target = folder / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target

@@ -5,42 +5,11 @@ screenshots go to test-artifacts (docs/screenshots holds copies made by hand for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, sign_in
-
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def page(browser: Browser, size: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN")
-    context.set_default_timeout(5000)
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        context.close()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    wide, seen = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= seen, f"the page is {wide} px wide in a {seen} px window"
-
-
-def shot(page: Page, folder: Path, name: str) -> Path:
-    target = folder / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
-    return target
+from tests.browser.conftest import LiveServer, no_sideways_scroll, shot, sign_in
 
 
 def test_a_dealer_reads_its_ranking(

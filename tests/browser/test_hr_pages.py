@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, sign_in
-from tests.page_data import copy_store
+from tests.browser.conftest import LiveServer, new_context, no_sideways_scroll, shot, sign_in
 
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
 #: Every page of HR's (the review of the open month and of a closed one).
 HR_PAGES = {
     "periods": "/hr/periods",
@@ -29,46 +25,6 @@ HR_PAGES = {
     "users": "/hr/users",
     "audit": "/hr/audit",
 }
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server(pages_db: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    from scoring.api import create_app
-    from scoring.settings import Settings
-
-    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
-    app = create_app(settings, store_url=copy_store(pages_db, tmp_path), refresh="inline")
-    with LiveServer(app) as running:
-        yield running
-
-
-def _context(browser: Browser, size: str) -> BrowserContext:
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN", accept_downloads=True)
-    context.set_default_timeout(8000)
-    return context
-
-
-@pytest.fixture
-def page(browser: Browser, size: str) -> Iterator[Page]:
-    context = _context(browser, size)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    wide, seen = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= seen, f"{page.url} is {wide} px wide in a {seen} px window"
-
-
-def shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def go(page: Page, url: str) -> None:
@@ -168,7 +124,7 @@ def test_hr_uploads_a_file_with_a_bad_row_and_downloads_the_rejects(
 def test_hr_accepts_a_dispute_and_the_installer_sees_it_the_next_month(
     browser: Browser, server: LiveServer, screenshots: Path, size: str
 ) -> None:
-    phone, desk = _context(browser, size), _context(browser, size)
+    phone, desk = new_context(browser, size), new_context(browser, size)
     try:
         installer = phone.new_page()
         sign_in(installer, server.url, "I1")

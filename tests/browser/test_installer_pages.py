@@ -4,40 +4,11 @@ and sees both listed. Other roles: the read-only page, and nothing outside a dea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, sign_in
-
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def page(browser: Browser, size: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN")
-    context.set_default_timeout(5000)
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        context.close()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    wide, seen = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= seen, f"the page is {wide} px wide in a {seen} px window"
-
-
-def shot(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+from tests.browser.conftest import LiveServer, no_sideways_scroll, shot, sign_in
 
 
 def test_the_installer_reads_the_statement(

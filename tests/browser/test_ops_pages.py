@@ -6,45 +6,14 @@ test has its own server on a fresh copy of the store of tests/page_data.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, sign_in
-from tests.page_data import copy_store
+from tests.browser.conftest import LiveServer, new_context, no_sideways_scroll, shot, sign_in
 from tests.plan_helpers import line_of, plan_text
 
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
 NOVEMBER = plan_text(five_star="20.00", version=2, effective_from="2025-11-01")
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server(pages_db: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    from scoring.api import create_app
-    from scoring.settings import Settings
-
-    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
-    app = create_app(settings, store_url=copy_store(pages_db, tmp_path), refresh="inline")
-    with LiveServer(app) as running:
-        yield running
-
-
-def _context(browser: Browser, size: str) -> BrowserContext:
-    context = browser.new_context(viewport=SIZES[size], locale="zh-CN")
-    context.set_default_timeout(15000)
-    return context
-
-
-def no_sideways_scroll(page: Page) -> None:
-    wide, seen = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= seen, f"{page.url} is {wide} px wide in a {seen} px window"
 
 
 def tables_fit(page: Page) -> None:
@@ -55,12 +24,6 @@ def tables_fit(page: Page) -> None:
     assert cut == 0, f"{page.url}: a table is wider than its box"
 
 
-def shot(page: Page, folder: Path, name: str) -> Path:
-    target = folder / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
-    return target
-
-
 def submit(page: Page, action: str) -> None:
     page.click(f"button[formaction='{action}']")
     page.wait_for_load_state()
@@ -69,7 +32,8 @@ def submit(page: Page, action: str) -> None:
 def test_operations_checks_simulates_proposes_and_hr_approves(
     browser: Browser, server: LiveServer, screenshots: Path, size: str
 ) -> None:
-    ops_context, hr_context = _context(browser, size), _context(browser, size)
+    ops_context = new_context(browser, size, timeout_ms=15000)
+    hr_context = new_context(browser, size, timeout_ms=15000)
     try:
         ops = ops_context.new_page()
         sign_in(ops, server.url, "ops1")
@@ -151,7 +115,7 @@ def test_operations_checks_simulates_proposes_and_hr_approves(
 def test_dealers_and_installers_are_refused(
     browser: Browser, server: LiveServer, screenshots: Path, size: str
 ) -> None:
-    context = _context(browser, size)
+    context = new_context(browser, size, timeout_ms=15000)
     try:
         page = context.new_page()
         for login in ("dealer1", "I1"):
