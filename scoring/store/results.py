@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from scoring.result import LINES_SCHEMA, STATEMENT_MONEY_COLUMNS, STATEMENTS_SCHEMA
 from scoring.store.db import READ_BATCH_ROWS, READ_CACHE_KIB, SQLITE_BATCH_ROWS, Store
@@ -127,12 +127,25 @@ def delete_result(cur: Any, status: Status, period_literal: str) -> None:
 # -- reads -----------------------------------------------------------------------------------
 
 
+def _of_installer(table: Table) -> Any:
+    return select(table).where(
+        table.c.period == bindparam("period"), table.c.installer_id == bindparam("installer_id")
+    )
+
+
+#: Built once: the read of one installer's statement runs them on every request.
+_STATEMENT_ROW = {status: _of_installer(t.statements) for status, t in TABLES.items()}
+# No ORDER BY in SQL: SQLite would then walk the (period, line_no) primary key through the
+# whole month to avoid a sort (476 ms a read on the national month) instead of seeking the
+# (period, installer_id) index; an installer's few lines are sorted in Python.
+_INSTALLER_LINES = {status: _of_installer(t.lines) for status, t in TABLES.items()}
+
+
 def statement_row(
     conn: Connection, status: Status, period: str, installer_id: str
 ) -> dict[str, Any] | None:
-    table = TABLES[status].statements
     row = conn.execute(
-        select(table).where(table.c.period == period, table.c.installer_id == installer_id)
+        _STATEMENT_ROW[status], {"period": period, "installer_id": installer_id}
     ).first()
     return dict(row._mapping) if row is not None else None
 
@@ -140,13 +153,7 @@ def statement_row(
 def installer_lines(
     conn: Connection, status: Status, period: str, installer_id: str
 ) -> list[dict[str, Any]]:
-    table = TABLES[status].lines
-    # No ORDER BY in SQL: SQLite would then walk the (period, line_no) primary key through
-    # the whole month to avoid a sort (476 ms a read on the national month) instead of
-    # seeking the (period, installer_id) index; an installer's few lines are sorted here.
-    rows = conn.execute(
-        select(table).where(table.c.period == period, table.c.installer_id == installer_id)
-    )
+    rows = conn.execute(_INSTALLER_LINES[status], {"period": period, "installer_id": installer_id})
     return sorted((dict(r._mapping) for r in rows), key=lambda row: int(row["line_no"]))
 
 
@@ -253,6 +260,8 @@ def _frozen_lines(store: Store, p: str, count: int) -> pl.DataFrame:
     """A closed period's lines read by :data:`LINE_READERS` connections at once. Frozen rows
     are written once, in the close's transaction, and never change, so reading them in
     several transactions gives exactly the rows one would."""
+    if count <= 0:
+        return _empty_lines()
     step = -(-count // LINE_READERS)
 
     def part(start: int) -> pl.DataFrame:
@@ -263,7 +272,7 @@ def _frozen_lines(store: Store, p: str, count: int) -> pl.DataFrame:
 
     with ThreadPoolExecutor(LINE_READERS, thread_name_prefix="frozen-lines") as pool:
         parts = list(pool.map(part, range(0, count, step)))
-    return pl.concat(parts, rechunk=False) if parts else _empty_lines()
+    return pl.concat(parts, rechunk=False)
 
 
 def _empty_lines() -> pl.DataFrame:
