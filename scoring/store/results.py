@@ -268,7 +268,9 @@ def _frozen_lines(store: Store, p: str, count: int) -> pl.DataFrame:
         where = f" AND line_no >= {start} AND line_no < {start + step}"
         with _reader(store) as conn, contextlib.closing(conn.cursor()) as cur:
             _one_batch(store, cur)
-            return _fetch(cur, _lines_sql(CLOSED, p, where))
+            # Typed here: SQLite types a column by its values, and a text column all NULL
+            # in one range would come back as another type than in the other.
+            return cast_to(_fetch(cur, _lines_sql(CLOSED, p, where)), LINES_SCHEMA)
 
     with ThreadPoolExecutor(LINE_READERS, thread_name_prefix="frozen-lines") as pool:
         parts = list(pool.map(part, range(0, count, step)))
