@@ -106,3 +106,33 @@ def test_bulk_reads_keep_a_small_page_cache_and_writes_a_large_one(tmp_path: Pat
             written = cur.fetchone()[0]
     assert (read, written) == (-READ_CACHE_KIB, -WRITE_CACHE_KIB)
     assert READ_CACHE_KIB < WRITE_CACHE_KIB
+
+
+def test_idle_pooled_connections_are_closed_before_adbc_opens_the_file(tmp_path: Path) -> None:
+    """Reads keep a few sqlite3 connections idle for the next request; none of them, of any
+    store of the file in this process, may stay open while an ADBC connection is."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as one, open_store(url) as two:
+        for store in (one, two):
+            with store.begin() as conn:
+                conn.execute(text("SELECT 1"))
+            assert store.engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+        with one.adbc() as conn:
+            assert one.engine.pool.checkedin() == 0  # type: ignore[attr-defined]
+            assert two.engine.pool.checkedin() == 0  # type: ignore[attr-defined]
+            conn.rollback()
+        with two.begin() as conn:  # and the pool opens connections again after
+            assert conn.execute(text("SELECT 2")).scalar() == 2
+        assert two.engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+
+
+def test_a_pooled_connection_is_reused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as store:
+        seen = set()
+        for _ in range(5):
+            with store.begin() as conn:
+                seen.add(id(conn.connection.dbapi_connection))
+        assert len(seen) == 1
+        with sqlite3.connect(tmp_path / "s.db") as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)

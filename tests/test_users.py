@@ -306,6 +306,31 @@ def test_an_expired_token_is_refused_with_a_clear_message(network: Store) -> Non
         users.caller_for_token(network, token=old)
 
 
+def test_a_token_verified_before_still_expires(
+    network: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token sent again is not verified again, but its expiry is still checked, and a
+    disabled user is still refused (the user is read on every request)."""
+    make_user(network, Role.HR)
+    key = tokens.signing_key(network, get_settings())
+    token = tokens.encode(key, login="hr1", version=0, use="access", minutes=1)
+    assert users.caller_for_token(network, token=token).login == "hr1"
+    assert users.caller_for_token(network, token=token).login == "hr1"
+    with pytest.raises(NotSignedIn, match="not valid here"):  # not a session token
+        users.caller_for_token(network, token=token, use="session")
+    later = tokens.time.time() + 61
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    with pytest.raises(NotSignedIn, match="expired"):
+        users.caller_for_token(network, token=token)
+    monkeypatch.undo()
+    fresh = tokens.encode(key, login="hr1", version=0, use="access", minutes=5)
+    assert users.caller_for_token(network, token=fresh).login == "hr1"
+    with network.begin() as conn:
+        conn.execute(text("UPDATE users SET enabled = false WHERE login = 'hr1'"))
+    with pytest.raises(NotSignedIn):
+        users.caller_for_token(network, token=fresh)
+
+
 def test_a_tampered_token_is_refused(network: Store) -> None:
     make_user(network, Role.INSTALLER)
     make_user(network, Role.HR)

@@ -33,7 +33,6 @@ from scoring.services.runtime import Runtime
 from scoring.store import Store
 from scoring.store import adjustments as store_adjustments
 from scoring.store import periods as store_periods
-from scoring.store import plans as store_plans
 from scoring.store.jobs import release_lease, take_lease
 from scoring.timefmt import moment
 
@@ -53,18 +52,28 @@ def _shipped_plan_checksum(path: str, mtime_ns: int) -> str:
 
 def state_in(conn: Connection, period: Period) -> str:
     """The fingerprint of what a draft of ``period`` would be computed from now."""
-    plan = store_plans.plan_in_force(conn, period.first_day.isoformat())
-    if plan is not None:
-        plan_key = plan.checksum
+    return fingerprint(period_state(conn, period))
+
+
+def period_state(conn: Connection, period: Period) -> store_periods.PeriodState:
+    """The period's row, its draft and the parts of its fingerprint, in one query."""
+    return store_periods.period_state(conn, period.name, period.first_day.isoformat())
+
+
+def fingerprint(state: store_periods.PeriodState) -> str:
+    """The fingerprint of a draft computed from ``state``: the newest changing import batch,
+    the plan in force (else the shipped plan), the period's manual adjustments and the closed
+    periods."""
+    if state.plan_checksum is not None:
+        plan_key = state.plan_checksum
     else:  # the shipped plan, stored (with this checksum) on its first use
         shipped = standard_plan_path()
         plan_key = _shipped_plan_checksum(str(shipped), shipped.stat().st_mtime_ns)
     parts = [
-        f"batch={store_periods.last_changing_batch_in(conn)}",
+        f"batch={state.batch}",
         f"plan={plan_key}",
-        "manual={}/{}/{}".format(*store_adjustments.manual_state(conn, period.name)),
-        "closed="
-        + ",".join(f"{r.period}@{r.closed_at}" for r in store_periods.closed_periods(conn)),
+        "manual={}/{}/{}".format(*state.manual),
+        "closed=" + ",".join(f"{period}@{closed_at}" for period, closed_at in state.closed),
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -156,10 +165,9 @@ def refresh(
     try:
         for period in periods if periods is not None else targets(store, runtime):
             with store.snapshot() as conn:
-                stored = store_periods.get_draft(conn, period.name)
-                now = state_in(conn, period)
-                closed = store_periods.is_closed(conn, period.name)
-            if closed or (stored is not None and stored.state == now):
+                state = period_state(conn, period)
+            closed = state.period is not None and state.period.status == "closed"
+            if closed or (state.draft is not None and state.draft.state == fingerprint(state)):
                 fresh.append(period.name)
                 continue
             take_lease(store, LEASE, holder, LEASE_SECONDS)  # renew before a long compute

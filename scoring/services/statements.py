@@ -17,9 +17,8 @@ from scoring.errors import NotFoundError, PeriodError
 from scoring.period import Period
 from scoring.result import STATEMENT_MONEY_COLUMNS
 from scoring.services.access import Caller, Right, require
-from scoring.services.drafts import state_in
+from scoring.services.drafts import fingerprint, period_state
 from scoring.store import Store, results
-from scoring.store import periods as store_periods
 from scoring.store.directory import installer_record
 
 #: The largest page a list returns.
@@ -50,7 +49,9 @@ class Source:
 
 
 def source_in(conn: Connection, period: Period) -> Source:
-    row = store_periods.get_period(conn, period.name)
+    """Where ``period`` is read from: its frozen result or its draft (one query)."""
+    state = period_state(conn, period)
+    row = state.period
     if row is not None and row.status == "closed":
         return Source(
             period.name,
@@ -61,7 +62,7 @@ def source_in(conn: Connection, period: Period) -> Source:
             totals=dict(row.totals) if row.totals else None,
             by=row.closed_by,
         )
-    draft = store_periods.get_draft(conn, period.name)
+    draft = state.draft
     if draft is None:
         raise NotComputed(
             f"期间 {period} 的草稿尚未生成,正在计算,请稍后再看 / the draft of {period} has not "
@@ -70,7 +71,7 @@ def source_in(conn: Connection, period: Period) -> Source:
     return Source(
         period.name,
         results.DRAFT,
-        stale=draft.state != state_in(conn, period),
+        stale=draft.state != fingerprint(state),
         computed_at=draft.computed_at,
         plan=f"{draft.plan_id} v{draft.plan_version}" if draft.plan_id else None,
         totals=dict(draft.totals) if draft.totals else None,

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,8 +94,37 @@ def encode(
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+#: Tokens already verified, with their claims: a signature checked once under a key stays
+#: good, so a token sent again (every API request of a client) is not verified again; its
+#: expiry is checked every time. Bounded, the oldest dropped first.
+_VERIFIED: OrderedDict[tuple[str, str, str], TokenClaims] = OrderedDict()
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
+EXPIRED = "登录已过期,请重新登录 / the sign-in has expired: sign in again"
+
+
 def decode(key: str, token: str, *, use: Use) -> TokenClaims:
     """The claims of a token signed with ``key`` for ``use``; :class:`NotSignedIn` otherwise."""
+    cache_key = (key, token, use)
+    with _VERIFIED_LOCK:
+        known = _VERIFIED.get(cache_key)
+        if known is not None:
+            _VERIFIED.move_to_end(cache_key)
+    if known is not None:
+        if known.expires_at.timestamp() <= time.time():  # as PyJWT: expired at ``exp``
+            with _VERIFIED_LOCK:
+                _VERIFIED.pop(cache_key, None)
+            raise NotSignedIn(EXPIRED)
+        return known
+    claims = _verify(key, token, use=use)
+    with _VERIFIED_LOCK:
+        _VERIFIED[cache_key] = claims
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _verify(key: str, token: str, *, use: Use) -> TokenClaims:
     try:
         claims = jwt.decode(
             token,
@@ -101,9 +133,7 @@ def decode(key: str, token: str, *, use: Use) -> TokenClaims:
             options={"require": ["sub", "ver", "use", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError:
-        raise NotSignedIn(
-            "登录已过期,请重新登录 / the sign-in has expired: sign in again"
-        ) from None
+        raise NotSignedIn(EXPIRED) from None
     except jwt.InvalidTokenError:
         raise NotSignedIn(
             "登录凭证无效,请重新登录 / the token is not valid (tampered or malformed): sign in "

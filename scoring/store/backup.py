@@ -117,12 +117,15 @@ def sqlite_restore(store: Store, source: Path) -> None:
     """Replace the store's content by the backup file ``source``, page by page."""
     target = sqlite_file(store)
     store.close()
-    with gate_for(str(target)).hold("sqlalchemy"):
+    gate = gate_for(str(target))
+    with gate.hold("sqlalchemy"):
+        gate.close_idle()  # other stores of this process on the file: leaving WAL needs it
         with _sqlite(source, read_only=True) as src, _sqlite(target) as dst:
             # A WAL database cannot take pages of another size: leave WAL for the copy.
             dst.execute("PRAGMA journal_mode=DELETE")
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=WAL")
+        db.forget_journal_mode(str(target))
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

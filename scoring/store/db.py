@@ -13,6 +13,8 @@ SQLAlchemy row fetching.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from scoring.errors import StoreError
 from scoring.store.gate import gate_for
@@ -39,6 +41,10 @@ BUSY_TIMEOUT_MS = 60_000
 #: kept pages nobody read again: 256 MiB per connection, three tables loading at once).
 WRITE_CACHE_KIB = 262_144
 READ_CACHE_KIB = 8_192
+#: Idle sqlite3 connections a store keeps for the next request (more may be open at once;
+#: those beyond are closed when given back). Opening one (with its pragmas) cost a read on
+#: the national month more than the read's own queries.
+SQLITE_POOL_SIZE = 8
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -235,12 +241,37 @@ def _adbc_connect(url: str) -> Any:
     raise StoreError(f"不支持的数据库 / unsupported store: {parsed.get_backend_name()}")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+#: The SQLite files (by path and inode) of this process already switched to WAL: the journal
+#: mode is kept in the file, so it is set once per file, not on every new connection.
+_WAL_FILES: set[tuple[str, int]] = set()
+_WAL_LOCK = threading.Lock()
+
+
+def _sqlite_pragmas(path: str) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        try:
+            key = (path, os.stat(path).st_ino)
+        except OSError:  # in memory, or not created yet: set it, it costs one statement
+            key = None
+        with _WAL_LOCK:
+            done = key is not None and key in _WAL_FILES
+        if not done:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            if key is not None:
+                with _WAL_LOCK:
+                    _WAL_FILES.add(key)
+        cursor.close()
+
+    return on_connect
+
+
+def forget_journal_mode(path: str) -> None:
+    """Set WAL again on the next connection to ``path`` (its content was replaced)."""
+    with _WAL_LOCK:
+        _WAL_FILES.difference_update({k for k in _WAL_FILES if k[0] == path})
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
@@ -254,9 +285,14 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         if not folder.exists():
             raise StoreError(f"数据库目录不存在 / folder of the store does not exist: {folder}")
     if parsed.get_backend_name() == "sqlite":
-        # No idle pooled connections: see gate.py for why a closed one must really be closed.
-        engine = create_engine(url, poolclass=NullPool)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        # A few idle connections are kept; the gate closes them before ADBC opens the file
+        # (see gate.py for why a closed one must really be closed then).
+        engine = create_engine(
+            url, poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE, max_overflow=-1
+        )
+        path = parsed.database or ":memory:"
+        event.listen(engine, "connect", _sqlite_pragmas(path))
+        gate_for(path).track(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     store = Store(url=url, engine=engine)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
 
 from scoring.errors import PeriodError
 from scoring.period_names import check_period
@@ -27,7 +27,7 @@ from scoring.store.db import Store, now_us, take_lock, take_lock_sa
 from scoring.store.plans import StoredPlan
 from scoring.store.records import ingest_frame
 from scoring.store.results import CLOSED, DRAFT, cast_to, delete_result, load_frames, write_result
-from scoring.store.schema import drafts, import_batches, periods
+from scoring.store.schema import drafts, import_batches, manual_adjustments, periods, plans
 
 
 @dataclass(frozen=True)
@@ -291,6 +291,10 @@ def get_draft(conn: Connection, period: str) -> DraftRow | None:
     ).first()
     if row is None:
         return None
+    return _row_draft(row)
+
+
+def _row_draft(row: Any) -> DraftRow:
     return DraftRow(
         period=row.period,
         state=row.state,
@@ -301,6 +305,100 @@ def get_draft(conn: Connection, period: str) -> DraftRow | None:
         computed_by=row.computed_by,
         totals=_totals(row.totals),
     )
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """A period's row and draft, and what a draft of it would be computed from now (the parts
+    of its fingerprint, see services.drafts), read together by :func:`period_state`."""
+
+    period: PeriodRow | None
+    draft: DraftRow | None
+    #: The newest import batch that added or replaced a record (0 when none).
+    batch: int
+    #: The checksum of the activated plan in force on the period's first day (None: none).
+    plan_checksum: str | None
+    #: (count, newest id, sum in fen) of the period's manual adjustments.
+    manual: tuple[int, int, int]
+    #: (period, closed_at) of every closed period, by period.
+    closed: list[tuple[str, int | None]]
+
+
+def _period_state_query() -> Any:
+    wanted = select(cast(bindparam("period"), String(7)).label("k")).subquery("wanted")
+    row, draft, closed = periods.alias("p"), drafts.alias("d"), periods.alias("c")
+    batch = (
+        select(func.coalesce(func.max(import_batches.c.batch_id), 0))
+        .where(import_batches.c.accepted + import_batches.c.replaced > 0)
+        .scalar_subquery()
+    )
+    plan = (  # the same choice as plans.plan_in_force
+        select(plans.c.checksum)
+        .where(plans.c.activated_at.is_not(None), plans.c.effective_from <= bindparam("first"))
+        .order_by(plans.c.effective_from.desc(), plans.c.activated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    manual = manual_adjustments.c
+
+    def of_period(column: Any) -> Any:
+        return select(column).where(manual.period == wanted.c.k).scalar_subquery()
+
+    return (
+        select(
+            *[row.c[c.name].label(f"p_{c.name}") for c in _PERIOD_COLUMNS],
+            *[draft.c[c.name].label(f"d_{c.name}") for c in drafts.c if c.name != "about"],
+            closed.c.period.label("c_period"),
+            closed.c.closed_at.label("c_closed_at"),
+            batch.label("batch"),
+            plan.label("plan_checksum"),
+            of_period(func.count()).label("manual_count"),
+            of_period(func.coalesce(func.max(manual.adjustment_id), 0)).label("manual_newest"),
+            of_period(func.coalesce(func.sum(manual.amount_fen), 0)).label("manual_sum"),
+        )
+        .select_from(
+            wanted.outerjoin(row, row.c.period == wanted.c.k)
+            .outerjoin(draft, draft.c.period == wanted.c.k)
+            .outerjoin(closed, closed.c.status == "closed")
+        )
+        .order_by(closed.c.period)
+    )
+
+
+#: Built once: a read of a statement runs it on every request.
+_PERIOD_STATE = _period_state_query()
+
+
+def period_state(conn: Connection, period: str, first_day: str) -> PeriodState:
+    """:class:`PeriodState` of ``period`` in one query (a row per closed period, at least one):
+    the read of an open period's statement pays one query for its source, not six."""
+    rows = conn.execute(_PERIOD_STATE, {"period": period, "first": first_day}).all()
+    first = rows[0]._mapping
+
+    def part(prefix: str) -> dict[str, Any]:
+        return {k[2:]: v for k, v in first.items() if k.startswith(prefix)}
+
+    found = part("p_")
+    made = part("d_")
+    return PeriodState(
+        period=_row_period(_Fields(found)) if found["period"] is not None else None,
+        draft=_row_draft(_Fields(made)) if made["period"] is not None else None,
+        batch=int(first["batch"]),
+        plan_checksum=first["plan_checksum"],
+        manual=(
+            int(first["manual_count"]),
+            int(first["manual_newest"]),
+            int(first["manual_sum"]),
+        ),
+        closed=[(r.c_period, r.c_closed_at) for r in rows if r.c_period is not None],
+    )
+
+
+class _Fields:
+    """A mapping read as attributes (the row readers take rows)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def draft_periods(conn: Connection) -> list[str]:

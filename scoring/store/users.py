@@ -84,13 +84,17 @@ def _row_user(row: Any, dealer_ids: Sequence[str]) -> UserRow:
     )
 
 
+#: Built once: every signed-in request reads its user (building a statement cost more than
+#: running it).
+_USER = select(users).where(users.c.login == bindparam("login"))
+_USER_DEALERS = select(user_dealers.c.dealer_id).where(user_dealers.c.login == bindparam("login"))
+
+
 def get_user(conn: Connection, login: str) -> UserRow | None:
-    row = conn.execute(select(users).where(users.c.login == login)).first()
+    row = conn.execute(_USER, {"login": login}).first()
     if row is None:
         return None
-    dealer_ids = conn.execute(
-        select(user_dealers.c.dealer_id).where(user_dealers.c.login == login)
-    ).scalars()
+    dealer_ids = conn.execute(_USER_DEALERS, {"login": login}).scalars()
     return _row_user(row, list(dealer_ids))
 
 
