@@ -293,9 +293,9 @@ def _statements_table(name: str) -> Table:
         PrimaryKeyConstraint("period", "installer_id"),
         Index(f"ix_{name}_period_dealer_id", "period", "dealer_id"),
         # HR's review: quantiles and outliers of a month by incentive total, read in order
-        # from the index instead of sorting the month's statements (migration 0009).
+        # from the index instead of sorting the month's statements (migration 0010).
         Index(f"ix_{name}_period_net_fen", "period", "net_fen", "installer_id"),
-        # and counts its statements per grade from the index alone (migration 0009).
+        # and counts its statements per grade from the index alone (migration 0010).
         Index(f"ix_{name}_period_grade", "period", "grade"),
     )
 

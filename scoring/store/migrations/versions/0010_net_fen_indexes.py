@@ -3,8 +3,8 @@ period reads quantiles and outliers of the incentive total in index order instea
 the whole month (a national month: about 100 ms a quantile, several per page; 2 ms from the
 index), and counts the statements per grade from an index instead of the table's rows
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 02:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
