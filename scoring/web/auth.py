@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -45,7 +45,7 @@ from scoring.services.access import require as require_right
 from scoring.settings import Settings
 from scoring.store import Store
 from scoring.web.auth_html import activate_page, signin_page
-from scoring.web.deps import SettingsDep, StoreDep, get_app_settings, get_store
+from scoring.web.deps import Services, SettingsDep, StoreDep
 from scoring.web.errors import error_response
 from scoring.web.models import ErrorOut
 
@@ -149,15 +149,15 @@ def public() -> None:
 #: ``dependencies=[Public]`` on the few routes open to everyone.
 Public = Depends(public)
 
-_REQUIREMENTS: dict[Right, Callable[[Caller], Caller]] = {}
+_REQUIREMENTS: dict[Right, Callable[[Caller], Awaitable[Caller]]] = {}
 
 
-def require(right: Right) -> Callable[[Caller], Caller]:
+def require(right: Right) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency: the signed-in caller when its role has ``right``, else Forbidden (403).
     The same function for the same right, so FastAPI runs it once per request."""
     if right not in _REQUIREMENTS:
 
-        def dependency(caller: CallerDep) -> Caller:
+        async def dependency(caller: CallerDep) -> Caller:
             require_right(caller, right)
             return caller
 
@@ -194,7 +194,8 @@ def _keyed(store: Store, settings: Settings, seed: str) -> str:
 def csrf_token(request: Request) -> str:
     """The CSRF token of this request's forms: the session's when signed in; before that, the
     keyed hash of a random cookie value (set by the sign-in pages, see :func:`keep_csrf_cookie`)."""
-    store, settings = get_store(request), get_app_settings(request)
+    services: Services = request.app.state.services
+    store, settings = services.store, services.settings
     session = page_session(request, store, settings)
     if session is not None:
         return session.csrf

@@ -35,21 +35,28 @@ class Services:
     refresher: Refresher
 
 
-def get_services(request: Request) -> Services:
+# The dependencies below are pure look-ups, declared ``async`` so that FastAPI runs them on the
+# event loop: a plain ``def`` dependency costs a hop to a worker thread and back per request.
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_store(request: Request) -> Store:
-    return get_services(request).store
+async def get_store(request: Request) -> Store:
+    services: Services = request.app.state.services
+    return services.store
 
 
-def get_app_settings(request: Request) -> Settings:
-    return get_services(request).settings
+async def get_app_settings(request: Request) -> Settings:
+    services: Services = request.app.state.services
+    return services.settings
 
 
-def get_runtime(request: Request) -> Runtime:
-    return get_services(request).runtime
+async def get_runtime(request: Request) -> Runtime:
+    services: Services = request.app.state.services
+    return services.runtime
 
 
 def _iso_date_text(value: object) -> object:
@@ -65,12 +72,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
-def valid_period(period: str) -> Period:
+async def valid_period(period: str) -> Period:
     """A period in a path or query; a malformed one is an input error (400)."""
     return Period.parse(period)
 
 
-def optional_period(period: str | None = None) -> Period | None:
+async def optional_period(period: str | None = None) -> Period | None:
     return Period.parse(period) if period else None
 
 
