@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from scoring import jobs
 from scoring.period import Period
@@ -133,3 +135,19 @@ def copy_store(source: Path, folder: Path) -> str:
     target = folder / "pages.db"
     shutil.copyfile(source, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def store_url(pages_db: Path, tmp_path: Path) -> str:
+    """A private copy of the pages store for one test."""
+    return copy_store(pages_db, tmp_path / "store")
+
+
+@pytest.fixture
+def app_client(store_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The whole application over :func:`store_url`, drafts refreshed inline."""
+    from scoring.api import create_app
+
+    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
+    with TestClient(create_app(settings, store_url=store_url, refresh="inline")) as client:
+        yield client

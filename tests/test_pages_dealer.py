@@ -6,39 +6,22 @@ teams T1 and T2; D2 has T3)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from scoring.api import create_app
 from scoring.period import Period
 from scoring.services import dealers
 from scoring.services.access import Caller
-from scoring.settings import Settings
 from scoring.store import open_store
 from scoring.web.pages_ranking import percent, points_change
 from tests.auth_helpers import signed_in
-from tests.page_data import copy_store, pages_db
+from tests.page_data import app_client, pages_db, store_url
 
-__all__ = ["pages_db"]
+__all__ = ["app_client", "pages_db", "store_url"]
 
 OPEN = "2025-10"
-
-
-@pytest.fixture
-def store_url(pages_db: Path, tmp_path: Path) -> str:
-    return copy_store(pages_db, tmp_path / "store")
-
-
-@pytest.fixture
-def app_client(store_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
-    app = create_app(settings, store_url=store_url, refresh="inline")
-    with TestClient(app) as client:
-        yield client
 
 
 def main_text(html: str) -> str:

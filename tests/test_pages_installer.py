@@ -4,13 +4,11 @@ the language switch and the error pages, for every role and scope."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from scoring.api import create_app
 from scoring.period import Period
 from scoring.services import periods
 from scoring.services.imports import import_files
@@ -20,25 +18,12 @@ from scoring.store import open_store
 from scoring.workdays import WorkCalendar
 from tests import inputs
 from tests.auth_helpers import csrf_from, signed_in
-from tests.page_data import ADMIN, copy_store, pages_db
+from tests.page_data import ADMIN, app_client, pages_db, store_url
 
-__all__ = ["pages_db"]
+__all__ = ["app_client", "pages_db", "store_url"]
 
 HOSTILE = "<script>alert('x')</script>"
 HOSTILE_TEAM = '"><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture
-def store_url(pages_db: Path, tmp_path: Path) -> str:
-    return copy_store(pages_db, tmp_path / "store")
-
-
-@pytest.fixture
-def app_client(store_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(rejects_dir=tmp_path / "rejected", fast_hashes_for_tests=True)
-    app = create_app(settings, store_url=store_url, refresh="inline")
-    with TestClient(app) as client:
-        yield client
 
 
 def as_user(client: TestClient, login: str) -> TestClient:
