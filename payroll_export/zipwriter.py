@@ -144,7 +144,7 @@ class ZipWriter:
         for chunk in chunks:
             if not len(chunk):
                 continue
-            crc = zlib.crc32(chunk, crc)
+            crc = DEFLATE.crc32(chunk, crc)
             size += len(chunk)
             if not parallel:
                 emit(single.compress(chunk))
