@@ -4,6 +4,7 @@ queue tests were moved there), the installer's in tests/test_pages_installer.py.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +87,17 @@ def test_ranking_page(client: TestClient) -> None:
 def test_unknown_page_is_html_404(client: TestClient) -> None:
     page = client.get("/nowhere")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+
+
+def test_the_server_asks_glibc_for_two_malloc_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On glibc the option is taken (the server's memory stays flat under load, see
+    benchmarks/README.md); an arena count the administrator set is left alone."""
+    import platform
+
+    from scoring.api import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert limit_malloc_arenas() is on_glibc
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False
