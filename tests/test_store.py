@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import polars as pl
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from scoring.store import Store, open_store
-from scoring.store.db import READ_CACHE_KIB, WRITE_CACHE_KIB
+from scoring.store import db
+from scoring.store.db import READ_CACHE_KIB, WRITE_CACHE_KIB, schema_head
 from scoring.store.schema import metadata
 
 
@@ -29,6 +35,41 @@ def test_opening_twice_is_idempotent(store: Store) -> None:
     with open_store(store.url) as again:
         locks = again.read_frame("SELECT name FROM store_locks ORDER BY name")
     assert locks.get_column("name").to_list() == ["import", "period"]
+
+
+def test_the_head_from_file_names_is_alembics_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).with_name("migrations")))
+    assert schema_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_store(url).close()
+    probe = (
+        "import sys; from scoring.store import open_store; "
+        f"open_store({url!r}).close(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_an_older_store_is_brought_to_the_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url, migrate=False) as store, store.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(Path(db.__file__).with_name("migrations")))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0009")
+    with open_store(url, migrate=False) as store:
+        assert store.revision() == "0009"
+        assert not store.schema_is_current()
+    with open_store(url) as store:
+        assert store.revision() == schema_head()
+        with store.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == schema_head()
 
 
 def test_bulk_read_gives_typed_columns(store: Store) -> None:

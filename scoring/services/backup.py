@@ -22,8 +22,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 
 from scoring.errors import InputError, StoreError
 from scoring.services.access import Caller, Right, require
@@ -45,6 +43,9 @@ class BackupInfo:
 
 def known_revisions() -> list[str]:
     """The migrations of this version, newest first."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
