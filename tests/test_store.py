@@ -18,8 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from scoring.store import Store, open_store
-from scoring.store import db
+from scoring.store import Store, db, open_store
 from scoring.store.db import READ_CACHE_KIB, WRITE_CACHE_KIB, schema_head
 from scoring.store.schema import metadata
 
@@ -50,9 +49,7 @@ def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
         "import sys; from scoring.store import open_store; "
         f"open_store({url!r}).close(); print('alembic' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
 

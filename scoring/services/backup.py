@@ -22,7 +22,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from scoring.errors import InputError, StoreError
 from scoring.services.access import Caller, Right, require
 from scoring.store import Store

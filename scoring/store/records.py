@@ -136,19 +136,18 @@ class BatchOutcome:
 def ingest_frame(cursor: Any, table: str, frame: pl.DataFrame, *, temporary: bool = False) -> None:
     """Append ``frame`` to ``table`` (or replace a temporary table) inside the transaction."""
     arrow = frame.to_arrow()
-    # Arrow's large/view string types are not understood by every ADBC driver.
-    arrow = arrow.cast(
-        pa.schema(
-            [
-                pa.field(f.name, pa.string())
-                if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-                else f
-                for f in arrow.schema
-            ]
-        )
-    )
+    # Arrow's large/view string and binary types are not understood by every ADBC driver.
+    arrow = arrow.cast(pa.schema([_plain_field(f) for f in arrow.schema]))
     mode = "replace" if temporary else "append"
     cursor.adbc_ingest(table, arrow, mode=mode, temporary=temporary)
+
+
+def _plain_field(field: pa.Field) -> pa.Field:
+    if pa.types.is_large_string(field.type) or pa.types.is_string_view(field.type):
+        return pa.field(field.name, pa.string())
+    if pa.types.is_large_binary(field.type) or pa.types.is_binary_view(field.type):
+        return pa.field(field.name, pa.binary())
+    return field
 
 
 def _fetch(cursor: Any, sql: str) -> pl.DataFrame:

@@ -11,7 +11,10 @@ The totals of a result are summed once when it is written and kept with it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from scoring.store.records import ingest_frame
 from scoring.store.schema import (
     draft_lines,
     draft_statements,
+    frozen_line_blocks,
     period_lines,
     period_statements,
     ranking_rows,
@@ -36,6 +40,14 @@ CLOSED: Status = "closed"
 DRAFT: Status = "draft"
 #: Lines written per statement: bounds the Arrow copy a write makes (national month: 2.35M).
 WRITE_CHUNK_ROWS = 400_000
+#: Lines per block of ``frozen_line_blocks`` (one Parquet row group): about 12 MB compressed
+#: on the national month, read and decoded on several threads at once.
+BLOCK_LINES = 250_000
+#: How the blocks are compressed: LZ4 decodes faster than zstd (0.50 s against 0.64 s for the
+#: national month's 2.35M lines on two cores) for a larger block (115 MB against 68 MB).
+BLOCK_COMPRESSION: Literal["lz4"] = "lz4"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,12 +93,50 @@ def write_result(
         )
         ingest_frame(cur, tables.lines.name, chunk)
         del chunk
+    if status == CLOSED:
+        _write_blocks(cur, period, lines)
     chosen = statements.select(list(STATEMENTS_SCHEMA))
     if chosen.height:
         ingest_frame(cur, tables.statements.name, chosen)
     if ranking.height:
         ingest_frame(cur, ranking_rows.name, ranking_frame(period, status, ranking))
     return totals_of(chosen)
+
+
+def block_bytes(lines: pl.DataFrame) -> bytes:
+    """Lines (the columns of ``LINES_SCHEMA``) as one compressed Parquet block."""
+    out = io.BytesIO()
+    lines.select(list(LINES_SCHEMA)).write_parquet(
+        out, compression=BLOCK_COMPRESSION, statistics=False, row_group_size=BLOCK_LINES
+    )
+    return out.getvalue()
+
+
+def _write_blocks(cur: Any, period: str, lines: pl.DataFrame) -> None:
+    """The frozen lines as blocks of :data:`BLOCK_LINES`, one block in memory at a time."""
+    for block_no, first in enumerate(range(0, lines.height, BLOCK_LINES)):
+        part = lines.slice(first, BLOCK_LINES)
+        data = block_bytes(part)
+        row = pl.DataFrame(
+            {
+                "period": [period],
+                "block_no": [block_no],
+                "first_line": [first],
+                "line_count": [part.height],
+                "sha256": [hashlib.sha256(data).hexdigest()],
+                "data": [data],
+            },
+            schema={
+                "period": pl.String,
+                "block_no": pl.Int32,
+                "first_line": pl.Int64,
+                "line_count": pl.Int64,
+                "sha256": pl.String,
+                "data": pl.Binary,
+            },
+        )
+        ingest_frame(cur, frozen_line_blocks.name, row)
+        del data, row
 
 
 def ranking_frame(period: str, status: Status, ranking: pl.DataFrame) -> pl.DataFrame:
@@ -314,6 +364,71 @@ def _frozen_lines(store: Store, p: str, count: int) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Block:
+    block_no: int
+    first_line: int
+    line_count: int
+
+
+def _frozen_extent(cur: Any, p: str) -> tuple[int, list[_Block]]:
+    """How many lines a closed period has, and its blocks in order."""
+    cur.execute(
+        f"SELECT COALESCE(MAX(line_no), -1) + 1 FROM {period_lines.name} WHERE period = '{p}'"
+    )
+    count = int(cur.fetchall()[0][0])
+    cur.execute(
+        f"SELECT block_no, first_line, line_count FROM {frozen_line_blocks.name} "
+        f"WHERE period = '{p}' ORDER BY block_no"
+    )
+    return count, [_Block(int(a), int(b), int(c)) for a, b, c in cur.fetchall()]
+
+
+def _blocks_cover(blocks: Sequence[_Block], count: int) -> bool:
+    """True when the blocks follow one another from line 0 to the period's last line."""
+    expected = 0
+    for number, block in enumerate(blocks):
+        if block.block_no != number or block.first_line != expected or block.line_count <= 0:
+            return False
+        expected += block.line_count
+    return expected == count and count > 0
+
+
+class DamagedBlock(Exception):
+    """A frozen block that does not match its checksum or its line count."""
+
+
+def _block_lines(store: Store, p: str, blocks: Sequence[_Block]) -> pl.DataFrame | None:
+    """A closed period's lines from its blocks, each checked against its SHA-256 and line
+    count; None (after a warning in the log) when one does not match, so that the caller
+    reads the rows instead: the rows are the record, the blocks a faster copy of them."""
+
+    def block(found: _Block) -> pl.DataFrame:
+        with _reader(store) as conn, contextlib.closing(conn.cursor()) as cur:
+            cur.execute(
+                f"SELECT sha256, data FROM {frozen_line_blocks.name} "
+                f"WHERE period = '{p}' AND block_no = {found.block_no}"
+            )
+            rows = cur.fetchall()
+        if len(rows) != 1:
+            raise DamagedBlock(f"block {found.block_no} is missing")
+        digest, data = rows[0]
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise DamagedBlock(f"block {found.block_no} does not match its SHA-256")
+        frame = pl.read_parquet(io.BytesIO(data))
+        if frame.height != found.line_count or frame.schema != LINES_SCHEMA:
+            raise DamagedBlock(f"block {found.block_no} holds other lines than recorded")
+        return frame
+
+    try:
+        with ThreadPoolExecutor(LINE_READERS, thread_name_prefix="frozen-blocks") as pool:
+            parts = list(pool.map(block, blocks))
+    except DamagedBlock as damaged:
+        log.warning("frozen lines of %s: %s; reading its rows instead", p, damaged)
+        return None
+    return pl.concat(parts, rechunk=False)
+
+
 def _empty_lines() -> pl.DataFrame:
     return pl.DataFrame(schema=LINES_SCHEMA)
 
@@ -322,7 +437,8 @@ def load_frames(
     store: Store, status: Status, period_literal: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """A whole result (lines, statements, ranking) read in one transaction, for an export
-    (a closed period's lines in several, see :func:`_frozen_lines`)."""
+    (a closed period's lines from its blocks, or in several transactions, see
+    :func:`_block_lines` and :func:`_frozen_lines`)."""
     p = period_literal
     with _reader(store) as conn, contextlib.closing(conn.cursor()) as cur:
         _one_batch(store, cur)
@@ -336,15 +452,17 @@ def load_frames(
             f"SELECT data FROM ranking_rows WHERE period = '{p}' AND status = '{status}' "
             "ORDER BY position",
         )
-        if status == CLOSED and store.is_sqlite:
-            cur.execute(
-                f"SELECT COALESCE(MAX(line_no), -1) + 1 FROM {TABLES[status].lines.name} "
-                f"WHERE period = '{p}'"
-            )
-            count = int(cur.fetchall()[0][0])
-            lines = None
+        lines: pl.DataFrame | None = None
+        blocks: list[_Block] = []
+        count = 0
+        if status == CLOSED:
+            count, blocks = _frozen_extent(cur, p)
+            if not store.is_sqlite and not _blocks_cover(blocks, count):
+                lines = _fetch(cur, _lines_sql(status, p))
         else:
             lines = _fetch(cur, _lines_sql(status, p))
+    if lines is None and _blocks_cover(blocks, count):
+        lines = _block_lines(store, p, blocks)
     if lines is None:
         lines = _frozen_lines(store, p, count)
     rows = (
