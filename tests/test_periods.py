@@ -472,3 +472,16 @@ def test_an_export_of_a_period_closed_while_its_draft_was_computed_is_the_frozen
     frozen = store_periods.load_closed(store, "2025-10")
     assert got.draft is False and got.about["status"] == "CLOSED"
     assert got.lines.equals(frozen.lines)
+
+
+def test_a_close_releases_its_context(store: Store, tmp_path: Path) -> None:
+    """The inputs are let go before the frozen result is written (the peak of a national
+    close otherwise); the spent context refuses to compute again instead of computing from
+    nothing."""
+    load(store, tmp_path / "in")
+    context = ctx(store)
+    assert context.frames
+    close(context, "2025-10", actor="hr")
+    assert not context.frames
+    with pytest.raises(RuntimeError, match="released"):
+        context.run("2025-11", None)  # type: ignore[arg-type]
