@@ -228,18 +228,24 @@ SCHEDULER_ENV = "SCORING_SERVE_SCHEDULER"
 
 #: glibc's ``M_ARENA_MAX`` option of ``mallopt``.
 _M_ARENA_MAX = -8
+#: malloc arenas a server process asks glibc for (see :func:`limit_malloc_arenas`).
+MALLOC_ARENAS = 2
 
 
-def limit_malloc_arenas(count: int = 2) -> bool:
+def limit_malloc_arenas(count: int = MALLOC_ARENAS) -> bool:
     """Ask glibc for at most ``count`` malloc arenas in this process; True when it agreed.
 
     glibc gives threads that allocate at once arenas of their own, up to eight per core. A
     server answers from a pool of up to 40 threads, and each arena keeps its freed pages in
     fragments: measured at 200 requests/s on the national month, the workers' memory kept
-    growing (about 4 MiB a minute after the first minute, 12 minutes long) with the default,
-    and stayed flat from the fourth minute with two arenas (benchmarks/README.md). A
-    ``MALLOC_ARENA_MAX`` set in the environment is left as it is; elsewhere than glibc nothing
-    is done."""
+    growing (about 4 MiB a minute, benchmarks/README.md). Called in a running process this
+    only stops *new* arenas: importing polars and pyarrow has made four already (their thread
+    pools), and the request threads share all of them. So ``scoring serve --workers N`` hands
+    ``MALLOC_ARENA_MAX`` to its worker processes instead (see :func:`serve`), which glibc reads
+    before the first allocation. This call remains for the one-process server (``--workers
+    1``), where it can only keep the arenas at those; set ``MALLOC_ARENA_MAX=2`` in its
+    environment for the full effect. A ``MALLOC_ARENA_MAX`` set in the environment is left as
+    it is; elsewhere than glibc nothing is done."""
     if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
         return False
     try:
@@ -281,6 +287,9 @@ def serve(
     open_store(url).close()  # migrate once, and fail here with a clear message
     os.environ["SCORING_DB"] = url
     os.environ[SCHEDULER_ENV] = "1" if scheduler else "0"
+    # Read by glibc when a worker process starts, before polars and pyarrow start their
+    # threads (mallopt in the worker comes too late for those; see limit_malloc_arenas).
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
     get_settings.cache_clear()
     uvicorn.run(
         "scoring.api:app_from_environment",

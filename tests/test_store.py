@@ -146,6 +146,17 @@ def test_bulk_reads_keep_a_small_page_cache_and_writes_a_large_one(tmp_path: Pat
     assert READ_CACHE_KIB < WRITE_CACHE_KIB
 
 
+def test_every_sqlite3_connection_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """The pooled ones and those opened beyond the pool when more requests read at once (the
+    memory of their caches stays with the process after they close)."""
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store, contextlib.ExitStack() as held:
+        opened = [held.enter_context(store.connect()) for _ in range(db.SQLITE_POOL_SIZE + 2)]
+        sizes = {conn.exec_driver_sql("PRAGMA cache_size").scalar() for conn in opened}
+        assert store.engine.pool.overflow() == 2  # type: ignore[attr-defined]
+    assert sizes == {-db.SQLITE_CACHE_KIB}
+    assert db.SQLITE_CACHE_KIB < READ_CACHE_KIB
+
+
 def test_idle_pooled_connections_are_closed_before_adbc_opens_the_file(tmp_path: Path) -> None:
     """Reads keep a few sqlite3 connections idle for the next request; none of them, of any
     store of the file in this process, may stay open while an ADBC connection is."""

@@ -4,6 +4,9 @@ queue tests were moved there), the installer's in tests/test_pages_installer.py.
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,8 +95,6 @@ def test_unknown_page_is_html_404(client: TestClient) -> None:
 def test_the_server_asks_glibc_for_two_malloc_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
     """On glibc the option is taken (the server's memory stays flat under load, see
     benchmarks/README.md); an arena count the administrator set is left alone."""
-    import platform
-
     from scoring.api import limit_malloc_arenas
 
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
@@ -101,3 +102,57 @@ def test_the_server_asks_glibc_for_two_malloc_arenas(monkeypatch: pytest.MonkeyP
     assert limit_malloc_arenas() is on_glibc
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is False
+
+
+ARENAS = "MALLOC_ARENA_MAX"
+
+
+def test_served_workers_start_with_two_malloc_arenas(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--workers N`` hands MALLOC_ARENA_MAX to its worker processes (glibc reads it before
+    polars and pyarrow start their threads, which a mallopt in the worker comes after); an
+    arena count the administrator set is kept."""
+    from scoring import api
+
+    seen: list[str | None] = []
+    monkeypatch.setattr("uvicorn.run", lambda *_a, **_k: seen.append(os.environ.get(ARENAS)))
+    for name in (ARENAS, "SCORING_DB", api.SCHEDULER_ENV):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    api.serve(store_url=url, scheduler=False, workers=2)
+    monkeypatch.setenv(ARENAS, "4")
+    api.serve(store_url=url, scheduler=False, workers=2)
+    assert seen == ["2", "4"]
+
+
+#: Imports what a worker imports, then counts the malloc arenas glibc made besides the main
+#: one (each a reservation of 64 MiB, mostly inaccessible, in /proc/self/maps).
+_COUNT_ARENAS = """
+import re, sys
+sys.path.insert(0, sys.argv[1])
+import scoring.api
+reserved = 0
+for line in open("/proc/self/maps"):
+    found = re.match(r"([0-9a-f]+)-([0-9a-f]+) ---p 0+ 00:00 0 *$", line)
+    if found and int(found[2], 16) - int(found[1], 16) > 32 << 20:
+        reserved += 1
+print(reserved)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="glibc's malloc arenas",
+)
+def test_malloc_arena_max_in_the_environment_holds_from_the_start() -> None:
+    """What the workers rely on: with the variable set when the process starts, the threads
+    that polars and pyarrow start on import share the arenas (without it they made four on
+    this 2-core machine before any code of ours ran, too early for a mallopt)."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, ARENAS: "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNT_ARENAS, root], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) <= 1
