@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -37,9 +36,7 @@ def test_opening_twice_is_idempotent(store: Store) -> None:
 
 
 def test_the_head_from_file_names_is_alembics_head() -> None:
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).with_name("migrations")))
-    assert schema_head() == ScriptDirectory.from_config(config).get_current_head()
+    assert schema_head() == ScriptDirectory.from_config(db.alembic_config()).get_current_head()
 
 
 def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
@@ -56,8 +53,7 @@ def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
 def test_an_older_store_is_brought_to_the_head(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with open_store(url, migrate=False) as store, store.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(Path(db.__file__).with_name("migrations")))
+        config = db.alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "0009")
     with open_store(url, migrate=False) as store:

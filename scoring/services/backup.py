@@ -27,8 +27,7 @@ from scoring.services.access import Caller, Right, require
 from scoring.store import Store
 from scoring.store import backup as copies
 from scoring.store.audit import audit
-
-_MIGRATIONS = Path(copies.__file__).with_name("migrations")
+from scoring.store.db import alembic_config
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,9 @@ class BackupInfo:
 
 def known_revisions() -> list[str]:
     """The migrations of this version, newest first."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    return [r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
 
 
 def backup(store: Store, *, caller: Caller, path: Path, force: bool = False) -> BackupInfo:
